@@ -1,0 +1,103 @@
+//! `manabi gradcheck`: is backprop right? Compare it with the numerical
+//! gradient, as `ch05/gradient_check.py` does.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use manabi::random::{DEFAULT_SEED, Rng};
+use manabi::train::gather_batch;
+use manabi::{Params, TwoLayerNet};
+
+use super::{ActivationArg, DataArgs};
+
+#[derive(Debug, Args)]
+pub struct GradcheckArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Training samples to differentiate on (the book uses the first 3).
+    #[arg(long, default_value_t = 3)]
+    samples: usize,
+    /// Hidden units.
+    #[arg(long, default_value_t = 50)]
+    hidden: usize,
+    /// Hidden activation.
+    #[arg(long, value_enum, default_value = "sigmoid")]
+    activation: ActivationArg,
+    /// Seed for the initial weights.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+}
+
+pub fn run(args: GradcheckArgs) -> Result<()> {
+    if args.samples == 0 {
+        bail!("--samples 0: compare on at least 1 sample, such as 3");
+    }
+    if args.hidden == 0 {
+        bail!("--hidden 0: the hidden layer needs at least 1 unit, such as 50");
+    }
+    let data = args.data.load()?;
+    if args.samples > data.train.len() {
+        bail!(
+            "--samples {}: the training set has only {} samples",
+            args.samples,
+            data.train.len()
+        );
+    }
+    let indices: Vec<usize> = (0..args.samples).collect();
+    let (x, t) = gather_batch(&data.train, &indices);
+    let mut rng = Rng::new(args.seed);
+    let net = TwoLayerNet::with_rng(
+        data.train.pixels_per_image(),
+        args.hidden,
+        10,
+        0.01,
+        &mut rng,
+    )
+    .with_activation(args.activation.into());
+
+    let start = Instant::now();
+    let numerical = net.numerical_gradient(&x, &t[..]);
+    let numerical_secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let backprop = net.gradient(&x, &t[..]);
+    let backprop_secs = start.elapsed().as_secs_f64();
+
+    println!(
+        "gradient check: {}-{}-10 {}, {} samples of {}, {} parameters",
+        data.train.pixels_per_image(),
+        args.hidden,
+        net.activation.name(),
+        args.samples,
+        data.name,
+        net.params.count()
+    );
+    println!("{:<4} {:>12} {:>12}", "", "mean |diff|", "max |diff|");
+    for (name, mean, max) in differences(&numerical, &backprop) {
+        println!("{name:<4} {mean:>12.3e} {max:>12.3e}");
+    }
+    println!(
+        "numerical {:.3} s, backprop {:.6} s: backprop is {:.0}× faster",
+        numerical_secs,
+        backprop_secs,
+        numerical_secs / backprop_secs.max(1e-9)
+    );
+    println!(
+        "(W2 and b2 differ by ~1e-7 because the loss adds 1e-7 inside log(y + 1e-7) and backprop's y − t ignores it.)"
+    );
+    Ok(())
+}
+
+/// (name, mean |a − b|, max |a − b|) for each parameter.
+fn differences(a: &Params, b: &Params) -> Vec<(&'static str, f64, f64)> {
+    a.slices()
+        .into_iter()
+        .zip(b.slices())
+        .map(|((name, a), (_, b))| {
+            let diffs = a.iter().zip(b).map(|(x, y)| (x - y).abs());
+            let (sum, max) = diffs.fold((0.0, 0.0f64), |(s, m), d| (s + d, m.max(d)));
+            (name, sum / a.len() as f64, max)
+        })
+        .collect()
+}

@@ -1,0 +1,31 @@
+//! mnist-10k, the data set compiled into the crate so that training works
+//! offline with no files around.
+//!
+//! The four gzip files of `data/mnist-10k/` (1.6 MB; provenance and licence
+//! in the README beside them) are included byte for byte and decoded by the
+//! same IDX reader as files on disk, so they get the same checks.
+
+use std::path::PathBuf;
+
+use super::dataset::{Dataset, FILE_NAMES, Source};
+
+/// The name reports use for this data set.
+pub const NAME: &str = "mnist-10k";
+
+const FILES: [&[u8]; 4] = [
+    include_bytes!("../../data/mnist-10k/train-images-idx3-ubyte.gz"),
+    include_bytes!("../../data/mnist-10k/train-labels-idx1-ubyte.gz"),
+    include_bytes!("../../data/mnist-10k/t10k-images-idx3-ubyte.gz"),
+    include_bytes!("../../data/mnist-10k/t10k-labels-idx1-ubyte.gz"),
+];
+
+pub(crate) fn dataset() -> Dataset {
+    let sources = [0, 1, 2, 3].map(|i| {
+        let name = PathBuf::from(format!("{NAME} (embedded)/{}.gz", FILE_NAMES[i]));
+        Source::Bytes(FILES[i], name)
+    });
+    // The bytes are fixed at compile time and the test suite decodes them, so
+    // a failure here means a broken build, not bad input.
+    Dataset::assemble(NAME.to_string(), sources)
+        .unwrap_or_else(|e| panic!("the embedded data set does not decode: {e}"))
+}

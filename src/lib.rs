@@ -1,0 +1,14 @@
+//! manabi: how a neural network learns.
+pub mod data;
+pub mod functions;
+pub mod gradient;
+pub mod layers;
+pub mod optimizer;
+pub mod params;
+pub mod random;
+pub mod train;
+pub mod two_layer_net;
+
+pub use optimizer::Sgd;
+pub use params::Params;
+pub use two_layer_net::{Activation, TwoLayerNet};
