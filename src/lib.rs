@@ -1,5 +1,6 @@
 //! manabi: how a neural network learns.
 pub mod data;
+pub mod engine;
 pub mod functions;
 pub mod gradient;
 pub mod layers;

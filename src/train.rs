@@ -26,8 +26,8 @@ use std::time::Instant;
 use ndarray::Array2;
 
 use crate::data::{Dataset, Split};
-use crate::functions::{Target, argmax};
-use crate::optimizer::Sgd;
+use crate::engine::{self, EngineKind};
+use crate::functions::argmax;
 use crate::params::Params;
 use crate::random::{DEFAULT_SEED, Rng};
 use crate::two_layer_net::{Activation, TwoLayerNet};
@@ -38,9 +38,13 @@ pub enum GradientMethod {
     /// Backpropagation (chapter 5): one forward and one backward pass.
     #[default]
     Backprop,
-    /// Central differences for every parameter (chapter 4): two forward
-    /// passes per parameter. Exact to ~1e-8, and very slow.
+    /// Central differences for every parameter (chapter 4), literally: two
+    /// full forward passes per parameter. Exact to ~1e-8, and very slow.
     Numerical,
+    /// The same central differences, computed incrementally: nudging one
+    /// weight changes one hidden unit or one output, so only that part of the
+    /// loss is recomputed. Agrees with [`GradientMethod::Numerical`] to 1e-9.
+    NumericalFast,
 }
 
 impl GradientMethod {
@@ -49,6 +53,28 @@ impl GradientMethod {
         match self {
             GradientMethod::Backprop => "backprop",
             GradientMethod::Numerical => "numerical",
+            GradientMethod::NumericalFast => "numerical-fast",
+        }
+    }
+}
+
+/// The floating-point type the arithmetic runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// 64-bit, as the book's NumPy code effectively runs. The default.
+    #[default]
+    F64,
+    /// 32-bit: about twice as fast; too coarse for numerical gradients
+    /// (h = 1e-4 drowns in f32 rounding).
+    F32,
+}
+
+impl Precision {
+    /// "f64" or "f32".
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
         }
     }
 }
@@ -86,6 +112,10 @@ pub struct TrainConfig {
     pub sampling: Sampling,
     /// Seed of the random generator: initial weights, then the batches.
     pub seed: u64,
+    /// f64 (book parity) or f32.
+    pub precision: Precision,
+    /// Which implementation does the arithmetic.
+    pub engine: EngineKind,
 }
 
 impl Default for TrainConfig {
@@ -100,6 +130,8 @@ impl Default for TrainConfig {
             gradient: GradientMethod::Backprop,
             sampling: Sampling::WithReplacement,
             seed: DEFAULT_SEED,
+            precision: Precision::F64,
+            engine: EngineKind::default(),
         }
     }
 }
@@ -126,6 +158,16 @@ pub enum TrainError {
         iteration: usize,
         /// The loss value (NaN or ±inf).
         loss: f64,
+    },
+    /// A checkpoint's network has other sizes than the configuration asks for.
+    #[error(
+        "the saved network is {saved:?} (input, hidden, output) but the configuration asks for {config:?}; resume with the same --hidden"
+    )]
+    CheckpointMismatch {
+        /// Sizes of the saved parameters.
+        saved: (usize, usize, usize),
+        /// Sizes the configuration implies.
+        config: (usize, usize, usize),
     },
     /// The training set is empty.
     #[error("the training set is empty: nothing to learn from")]
@@ -177,6 +219,27 @@ impl TrainConfig {
                 "must be a non-negative number, such as 0.01",
             );
         }
+        if self.precision == Precision::F32 && self.gradient != GradientMethod::Backprop {
+            return bad(
+                "--precision",
+                "f32".into(),
+                "numerical gradients need f64 (h = 1e-4 is lost in f32 rounding); use --precision f64",
+            );
+        }
+        if self.engine == EngineKind::Reference && self.precision == Precision::F32 {
+            return bad(
+                "--engine",
+                "reference".into(),
+                "the reference engine runs in f64 only; use --engine fast for f32",
+            );
+        }
+        if self.engine == EngineKind::Reference && self.gradient == GradientMethod::NumericalFast {
+            return bad(
+                "--engine",
+                "reference".into(),
+                "numerical-fast is part of the fast engine; use --engine fast",
+            );
+        }
         Ok(())
     }
 
@@ -214,8 +277,8 @@ pub struct History {
 pub trait Observer {
     /// After every iteration, with its (0-based) index and batch loss.
     fn on_iteration(&mut self, _iteration: usize, _loss: f64) {}
-    /// After every evaluation.
-    fn on_epoch(&mut self, _record: &EpochRecord) {}
+    /// After every evaluation, with the network as it is then.
+    fn on_epoch(&mut self, _record: &EpochRecord, _net: &TwoLayerNet) {}
     /// Asked before every iteration; `true` ends the run early (Ctrl-C).
     fn should_stop(&mut self) -> bool {
         false
@@ -225,6 +288,18 @@ pub trait Observer {
 /// An observer that does nothing.
 impl Observer for () {}
 
+/// Where a resumed run picks up: the network and history of a run that
+/// stopped after `iterations` iterations.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// The parameters after the last completed iteration.
+    pub params: Params,
+    /// Iterations completed.
+    pub iterations: usize,
+    /// What was measured so far.
+    pub history: History,
+}
+
 /// A finished (or stopped) run.
 #[derive(Debug, Clone)]
 pub struct Trained {
@@ -232,7 +307,8 @@ pub struct Trained {
     pub net: TwoLayerNet,
     /// Losses and accuracies along the way.
     pub history: History,
-    /// Iterations actually run (fewer than asked if stopped early).
+    /// Iterations completed, counting those of a resumed checkpoint
+    /// (fewer than asked if stopped early).
     pub iterations: usize,
 }
 
@@ -252,6 +328,20 @@ pub fn train(
     config: &TrainConfig,
     observer: &mut dyn Observer,
 ) -> Result<Trained, TrainError> {
+    train_from(data, config, None, observer)
+}
+
+/// [`train`], continuing from a checkpoint when one is given.
+///
+/// A resumed run is the same run: the random stream is replayed up to the
+/// checkpoint, so the batches that follow are those the uninterrupted run
+/// would have drawn.
+pub fn train_from(
+    data: &Dataset,
+    config: &TrainConfig,
+    checkpoint: Option<Checkpoint>,
+    observer: &mut dyn Observer,
+) -> Result<Trained, TrainError> {
     config.validate()?;
     let train_set = &data.train;
     if train_set.is_empty() {
@@ -266,32 +356,45 @@ pub fn train(
         &mut rng,
     )
     .with_activation(config.activation);
-    let optimizer = Sgd::new(config.learning_rate);
     let iter_per_epoch = config.iter_per_epoch(train_set.len());
     let mut sampler = BatchSampler::new(config.sampling, train_set.len(), config.batch_size);
-    let mut history = History::default();
+    let (mut history, first) = match checkpoint {
+        None => (History::default(), 0),
+        Some(c) => {
+            if c.params.sizes() != net.params.sizes() {
+                return Err(TrainError::CheckpointMismatch {
+                    saved: c.params.sizes(),
+                    config: net.params.sizes(),
+                });
+            }
+            for _ in 0..c.iterations {
+                sampler.next(&mut rng);
+            }
+            net.params = c.params;
+            (c.history, c.iterations)
+        }
+    };
+    let mut engine = engine::new(config, &net);
     let start = Instant::now();
+    let elapsed_before = history.epochs.last().map_or(0.0, |r| r.elapsed);
 
-    let mut iterations = 0;
-    for i in 0..config.iters {
+    let mut iterations = first;
+    for i in first..config.iters {
         if observer.should_stop() {
             break;
         }
-        // 1. mini-batch
-        let batch = sampler.next(&mut rng);
-        let (x_batch, t_batch) = gather_batch(train_set, &batch);
-        let t = Target::from(&t_batch[..]);
+        // 1. mini-batch: batch_size samples picked at random
+        let batch_mask = sampler.next(&mut rng);
+        engine.load_batch(train_set, &batch_mask);
 
-        // 2–3. loss and gradient
-        let grads: Params = match config.gradient {
-            GradientMethod::Backprop => net.gradient(&x_batch, t),
-            GradientMethod::Numerical => net.numerical_gradient(&x_batch, t),
-        };
+        // 2–3. loss and gradient with the current weights
+        engine.gradient(config.gradient);
 
-        // 4. update
-        optimizer.update(&mut net.params, &grads);
+        // 4. update: W ← W − lr · ∂L/∂W
+        engine.update(config.learning_rate);
 
-        let loss = net.loss(&x_batch, t);
+        // The book records the batch loss after the update.
+        let loss = engine.loss();
         history.loss.push(loss);
         iterations = i + 1;
         observer.on_iteration(i, loss);
@@ -299,21 +402,21 @@ pub fn train(
             return Err(TrainError::Diverged { iteration: i, loss });
         }
 
-        // 5. once per epoch: how well does it generalise?
+        // 5. once per epoch: how well does it do on data it has and hasn't seen?
         if i % iter_per_epoch == 0 {
             let record = EpochRecord {
                 epoch: i / iter_per_epoch,
                 iteration: i,
-                train_acc: evaluate(&net, &data.train),
-                test_acc: evaluate(&net, &data.test),
-                elapsed: start.elapsed().as_secs_f64(),
+                train_acc: engine.accuracy(&data.train),
+                test_acc: engine.accuracy(&data.test),
+                elapsed: elapsed_before + start.elapsed().as_secs_f64(),
             };
-            observer.on_epoch(&record);
+            observer.on_epoch(&record, &engine.net());
             history.epochs.push(record);
         }
     }
     Ok(Trained {
-        net,
+        net: engine.net(),
         history,
         iterations,
     })

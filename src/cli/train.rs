@@ -5,9 +5,10 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
+use manabi::engine::EngineKind;
 use manabi::random::DEFAULT_SEED;
 use manabi::train::{
-    EpochRecord, GradientMethod, Observer, Sampling, TrainConfig, evaluate, train,
+    EpochRecord, GradientMethod, Observer, Precision, Sampling, TrainConfig, evaluate, train,
 };
 
 use super::{ActivationArg, DataArgs};
@@ -37,9 +38,15 @@ pub struct TrainArgs {
     /// Hidden activation.
     #[arg(long, value_enum, default_value = "sigmoid")]
     activation: ActivationArg,
-    /// How to compute the gradient: backprop (fast, chapter 5) or numerical (central differences, chapter 4; very slow).
+    /// How to compute the gradient.
     #[arg(long, value_enum, default_value = "backprop")]
     gradient: GradientArg,
+    /// Floating-point precision of the arithmetic.
+    #[arg(long, value_enum, default_value = "f64")]
+    precision: PrecisionArg,
+    /// Which implementation does the arithmetic.
+    #[arg(long, value_enum, default_value = "fast")]
+    engine: EngineArg,
     /// Shuffle once per epoch and walk through it, instead of drawing every batch with replacement (the book's way).
     #[arg(long)]
     shuffle: bool,
@@ -47,15 +54,35 @@ pub struct TrainArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum GradientArg {
+    /// Backpropagation (chapter 5).
     Backprop,
+    /// Central differences, two full forward passes per parameter (chapter 4).
     Numerical,
+    /// The same central differences, updated incrementally instead of recomputed.
+    NumericalFast,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    /// 64-bit floats (book parity).
+    F64,
+    /// 32-bit floats (faster; backprop only).
+    F32,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EngineArg {
+    /// Hand-written kernels that skip zero pixels and use both cores.
+    Fast,
+    /// The book's code as written in TwoLayerNet (ndarray, f64).
+    Reference,
 }
 
 /// Prints the book's per-epoch line.
 struct EpochPrinter;
 
 impl Observer for EpochPrinter {
-    fn on_epoch(&mut self, r: &EpochRecord) {
+    fn on_epoch(&mut self, r: &EpochRecord, _net: &manabi::TwoLayerNet) {
         println!(
             "epoch {:>4}  iter {:>6}  train acc, test acc | {}, {}",
             r.epoch, r.iteration, r.train_acc, r.test_acc
@@ -74,6 +101,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         gradient: match args.gradient {
             GradientArg::Backprop => GradientMethod::Backprop,
             GradientArg::Numerical => GradientMethod::Numerical,
+            GradientArg::NumericalFast => GradientMethod::NumericalFast,
         },
         sampling: if args.shuffle {
             Sampling::Shuffle
@@ -81,6 +109,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             Sampling::WithReplacement
         },
         seed: args.seed,
+        precision: match args.precision {
+            PrecisionArg::F64 => Precision::F64,
+            PrecisionArg::F32 => Precision::F32,
+        },
+        engine: match args.engine {
+            EngineArg::Fast => EngineKind::Fast,
+            EngineArg::Reference => EngineKind::Reference,
+        },
     };
     config.validate()?;
     let data = args.data.load()?;
@@ -94,10 +130,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         input
     );
     println!(
-        "net: {input}-{}-10 {}, {params} parameters; {} gradient, f64",
+        "net: {input}-{}-10 {}, {params} parameters; {} gradient, {}, {} engine",
         config.hidden_size,
         config.activation.name(),
-        config.gradient.name()
+        config.gradient.name(),
+        config.precision.name(),
+        config.engine.name()
     );
     println!(
         "sgd: lr {}, batch {} ({}), {} iterations, {} per epoch, seed {}",
