@@ -7,6 +7,7 @@ pub mod layers;
 pub mod optimizer;
 pub mod params;
 pub mod random;
+pub mod report;
 pub mod train;
 pub mod two_layer_net;
 

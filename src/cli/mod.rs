@@ -1,6 +1,10 @@
 //! Command-line interface: one file per subcommand.
 
+mod eval;
 mod gradcheck;
+mod predict;
+mod progress;
+mod run_data;
 mod train;
 
 use std::path::PathBuf;
@@ -29,6 +33,10 @@ enum Command {
     Train(train::TrainArgs),
     /// Compare the backprop gradient with the numerical one on a few samples.
     Gradcheck(gradcheck::GradcheckArgs),
+    /// Look inside a trained network: confusion matrix, per-class accuracy, its worst mistakes, W1 as pictures.
+    Eval(eval::EvalArgs),
+    /// Classify a picture of a digit (PNG or PGM) with a trained network.
+    Predict(predict::PredictArgs),
 }
 
 /// Runs the parsed command.
@@ -36,6 +44,8 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(args) => train::run(args),
         Command::Gradcheck(args) => gradcheck::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Predict(args) => predict::run(args),
     }
 }
 

@@ -1,55 +1,114 @@
-//! `manabi train`: the chapter's experiment, `ch04/train_neuralnet.py`.
+//! `manabi train`: the chapter's experiment, `ch04/train_neuralnet.py`, with
+//! a run folder that keeps everything it measured.
+//!
+//! A run shows its progress (a bar on a terminal, plain epoch lines
+//! otherwise, JSON with `--json`), states the overfitting rule of thumb
+//! before it starts and the verdict when it ends, and leaves a run folder
+//! (`runs/<timestamp>/` or `--out DIR`) however it ends: finished, stopped
+//! with Ctrl-C (continue it with `--resume DIR`), or diverged.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use serde_json::json;
 
+use manabi::TwoLayerNet;
+use manabi::data::Dataset;
 use manabi::engine::EngineKind;
 use manabi::random::DEFAULT_SEED;
+use manabi::report::{
+    RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, fmt_count, overfitting_verdict,
+    rule_of_thumb,
+};
 use manabi::train::{
-    EpochRecord, GradientMethod, Observer, Precision, Sampling, TrainConfig, evaluate, train,
+    Checkpoint, EpochRecord, GradientMethod, Observer, Precision, Sampling, TrainConfig,
+    TrainError, evaluate, train_from,
 };
 
+use super::progress::{Mode, Progress, finite_or_null};
+use super::run_data::load_run_data;
 use super::{ActivationArg, DataArgs};
+
+/// Iterations when `--iters` is not given: the book's 10,000.
+const DEFAULT_ITERS: usize = 10_000;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     /// Hidden units.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, conflicts_with = "resume")]
     hidden: usize,
     /// Learning rate η: each update moves the weights by η × gradient.
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.1,
+        allow_negative_numbers = true,
+        conflicts_with = "resume"
+    )]
     lr: f64,
     /// Mini-batch size: samples per iteration.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, conflicts_with = "resume")]
     batch: usize,
-    /// Iterations (updates) to run.
-    #[arg(long, default_value_t = 10_000)]
-    iters: usize,
+    /// Iterations (updates) to run [default: 10000]. With --resume: the new
+    /// total, to train a finished run further.
+    #[arg(long)]
+    iters: Option<usize>,
+    /// Train on the first N training images only: with few images the
+    /// network can memorise them, and train and test accuracy part (overfitting).
+    #[arg(long, value_name = "N", conflicts_with = "resume")]
+    train_size: Option<usize>,
     /// Seed of the random generator (initial weights, then batches).
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, conflicts_with = "resume")]
     seed: u64,
     /// Standard deviation of the initial weights.
-    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.01,
+        allow_negative_numbers = true,
+        conflicts_with = "resume"
+    )]
     weight_init_std: f64,
     /// Hidden activation.
-    #[arg(long, value_enum, default_value = "sigmoid")]
+    #[arg(long, value_enum, default_value = "sigmoid", conflicts_with = "resume")]
     activation: ActivationArg,
     /// How to compute the gradient.
-    #[arg(long, value_enum, default_value = "backprop")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "backprop",
+        conflicts_with = "resume"
+    )]
     gradient: GradientArg,
     /// Floating-point precision of the arithmetic.
-    #[arg(long, value_enum, default_value = "f64")]
+    #[arg(long, value_enum, default_value = "f64", conflicts_with = "resume")]
     precision: PrecisionArg,
     /// Which implementation does the arithmetic.
-    #[arg(long, value_enum, default_value = "fast")]
+    #[arg(long, value_enum, default_value = "fast", conflicts_with = "resume")]
     engine: EngineArg,
     /// Shuffle once per epoch and walk through it, instead of drawing every batch with replacement (the book's way).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     shuffle: bool,
+    /// The run folder to write: config.json, metrics.csv, epochs.csv,
+    /// weights.safetensors, summary.txt, loss.png, accuracy.png
+    /// [default: runs/<date-time>].
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR (stopped with Ctrl-C, or finished: then give a
+    /// larger --iters) from its saved weights and step, with the same batches
+    /// an uninterrupted run would have drawn.
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// No progress bar: one plain line per epoch.
+    #[arg(long)]
+    quiet: bool,
+    /// One JSON object per epoch (and one at the end) on stdout; other messages go to stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -78,24 +137,37 @@ enum EngineArg {
     Reference,
 }
 
-/// Prints the book's per-epoch line.
-struct EpochPrinter;
-
-impl Observer for EpochPrinter {
-    fn on_epoch(&mut self, r: &EpochRecord, _net: &manabi::TwoLayerNet) {
-        println!(
-            "epoch {:>4}  iter {:>6}  train acc, test acc | {}, {}",
-            r.epoch, r.iteration, r.train_acc, r.test_acc
-        );
-    }
+/// Everything a run needs once the arguments are understood.
+struct Plan {
+    config: TrainConfig,
+    record: RunConfig,
+    /// The data, the training split already cut to `--train-size`.
+    data: Dataset,
+    folder: RunFolder,
+    checkpoint: Option<Checkpoint>,
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "manabi: warning: this is a debug build, many times slower than a release build; \
+             use `cargo run --release -- train` or an installed manabi"
+        );
+    }
+    let mode = Mode::choose(args.quiet, args.json);
+    let plan = match &args.resume {
+        Some(dir) => plan_resume(dir, &args)?,
+        None => plan_new(&args)?,
+    };
+    execute(plan, mode)
+}
+
+fn plan_new(args: &TrainArgs) -> Result<Plan> {
     let config = TrainConfig {
         hidden_size: args.hidden,
         learning_rate: args.lr,
         batch_size: args.batch,
-        iters: args.iters,
+        iters: args.iters.unwrap_or(DEFAULT_ITERS),
         weight_init_std: args.weight_init_std,
         activation: args.activation.into(),
         gradient: match args.gradient {
@@ -119,52 +191,342 @@ pub fn run(args: TrainArgs) -> Result<()> {
         },
     };
     config.validate()?;
-    let data = args.data.load()?;
-    let input = data.train.pixels_per_image();
-    let params = input * config.hidden_size + config.hidden_size + config.hidden_size * 10 + 10;
-    println!(
-        "data: {} ({} train / {} test images, {} pixels each)",
-        data.name,
-        data.train.len(),
-        data.test.len(),
-        input
-    );
-    println!(
-        "net: {input}-{}-10 {}, {params} parameters; {} gradient, {}, {} engine",
-        config.hidden_size,
-        config.activation.name(),
-        config.gradient.name(),
-        config.precision.name(),
-        config.engine.name()
-    );
-    println!(
-        "sgd: lr {}, batch {} ({}), {} iterations, {} per epoch, seed {}",
-        config.learning_rate,
-        config.batch_size,
-        match config.sampling {
-            Sampling::WithReplacement => "drawn with replacement",
-            Sampling::Shuffle => "shuffled per epoch",
-        },
-        config.iters,
-        config.iter_per_epoch(data.train.len()),
-        config.seed
-    );
-
-    let start = Instant::now();
-    let run = train(&data, &config, &mut EpochPrinter)?;
-    let train_secs = start.elapsed().as_secs_f64();
-
-    let (train_acc, test_acc) = match run.history.epochs.last() {
-        Some(r) if r.iteration + 1 == run.iterations => (r.train_acc, r.test_acc),
-        _ => (
-            evaluate(&run.net, &data.train),
-            evaluate(&run.net, &data.test),
+    let full = args.data.load()?;
+    let train_size = match args.train_size {
+        None => full.train.len(),
+        Some(0) => bail!("--train-size 0: train on at least 1 image, such as 1000"),
+        Some(n) if n > full.train.len() => bail!(
+            "--train-size {n}: {} has only {} training images",
+            full.name,
+            full.train.len()
         ),
+        Some(n) => n,
     };
-    let last_loss = run.history.loss.last().copied().unwrap_or(f64::NAN);
-    println!(
-        "done: {} iterations in {:.2} s; after the last one: train acc {:.4}, test acc {:.4}, batch loss {:.4}",
-        run.iterations, train_secs, train_acc, test_acc, last_loss
+    if full.train.is_empty() {
+        bail!(
+            "{}: the training set is empty: nothing to learn from",
+            full.name
+        );
+    }
+    // Recorded absolute, so `eval` and `--resume` find it from anywhere.
+    let dir = args
+        .data
+        .data_dir
+        .as_ref()
+        .map(|d| d.canonicalize().unwrap_or_else(|_| d.clone()));
+    let record = RunConfig::new(&config, &full, dir, train_size);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| RunFolder::timestamped(&PathBuf::from("runs")));
+    let folder = RunFolder::create(&out).with_context(|| format!("--out {}", out.display()))?;
+    let data = cut(full, train_size);
+    Ok(Plan {
+        config,
+        record,
+        data,
+        folder,
+        checkpoint: None,
+    })
+}
+
+fn plan_resume(dir: &std::path::Path, args: &TrainArgs) -> Result<Plan> {
+    let flag = || format!("--resume {}", dir.display());
+    let folder = RunFolder::open(dir).with_context(flag)?;
+    let saved = folder.load().with_context(flag)?;
+    if saved.status == RunStatus::Diverged {
+        bail!(
+            "{}: this run diverged; resuming would repeat it: start a new run with a smaller --lr",
+            flag()
+        );
+    }
+    let mut record = saved.config.clone();
+    let mut config = record
+        .train_config(&folder.path(manabi::report::CONFIG_FILE))
+        .with_context(flag)?;
+    if let Some(iters) = args.iters {
+        config.iters = iters;
+        record.training.iters = iters;
+    }
+    if saved.iterations >= config.iters {
+        bail!(
+            "{}: the run already has {} of {} iterations; give a larger --iters to train it further",
+            flag(),
+            saved.iterations,
+            config.iters
+        );
+    }
+    config.validate()?;
+    let full = load_run_data(&saved.config, args.data.data_dir.as_deref(), true)?;
+    if record.dataset.train_size > full.train.len() {
+        bail!(
+            "{}: config.json asks for more training images than the data has",
+            flag()
+        );
+    }
+    let data = cut(full, record.dataset.train_size);
+    Ok(Plan {
+        config,
+        record,
+        data,
+        folder,
+        checkpoint: Some(saved.checkpoint()),
+    })
+}
+
+/// The data set with its training split cut to the first `n` images.
+fn cut(full: Dataset, n: usize) -> Dataset {
+    let Dataset { name, train, test } = full;
+    let train = if n < train.len() {
+        train.take(n)
+    } else {
+        train
+    };
+    Dataset { name, train, test }
+}
+
+/// The observers of a run: the screen, the run folder, and Ctrl-C.
+struct Observers {
+    progress: Progress,
+    recorder: RunRecorder,
+    stop: Arc<AtomicBool>,
+}
+
+impl Observer for Observers {
+    fn on_iteration(&mut self, iteration: usize, loss: f64) {
+        self.progress.on_iteration(iteration, loss);
+        self.recorder.on_iteration(iteration, loss);
+    }
+
+    fn on_epoch(&mut self, record: &EpochRecord, net: &TwoLayerNet) {
+        self.progress.on_epoch(record, net);
+        self.recorder.on_epoch(record, net);
+    }
+
+    fn should_stop(&mut self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.recorder.should_stop()
+    }
+}
+
+/// Ctrl-C sets the flag the training loop checks before every iteration, so
+/// the run ends cleanly and the folder is written; a second Ctrl-C quits at
+/// once (files already written stay whole: they are renamed into place).
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    if let Err(e) = installed {
+        eprintln!("manabi: warning: Ctrl-C will end the run without saving it: {e}");
+    }
+    stop
+}
+
+fn execute(plan: Plan, mode: Mode) -> Result<()> {
+    let Plan {
+        config,
+        record,
+        data,
+        folder,
+        checkpoint,
+    } = plan;
+    let first = checkpoint.as_ref().map_or(0, |c| c.iterations);
+    let history = checkpoint
+        .as_ref()
+        .map(|c| c.history.clone())
+        .unwrap_or_default();
+    let stop = ctrl_c_flag();
+    let progress = Progress::new(mode, config.iters, first, config.batch_size);
+    let say = |p: &Progress, line: &str| p.say(line);
+
+    let [input, hidden, output] = record.network.sizes;
+    let params = record.network.parameters;
+    say(
+        &progress,
+        &format!(
+            "data: {} ({} of {} train / {} test images, {} pixels each)",
+            data.name,
+            fmt_count(data.train.len()),
+            fmt_count(record.dataset.full_train_size),
+            fmt_count(data.test.len()),
+            input
+        ),
     );
-    Ok(())
+    say(
+        &progress,
+        &format!(
+            "net: {input}-{hidden}-{output} {}, {} parameters; {} gradient, {}, {} engine",
+            config.activation.name(),
+            fmt_count(params),
+            config.gradient.name(),
+            config.precision.name(),
+            config.engine.name()
+        ),
+    );
+    say(
+        &progress,
+        &format!(
+            "sgd: lr {:?}, batch {} ({}), {} iterations, {} per epoch, seed {}",
+            config.learning_rate,
+            config.batch_size,
+            match config.sampling {
+                Sampling::WithReplacement => "drawn with replacement",
+                Sampling::Shuffle => "shuffled per epoch",
+            },
+            fmt_count(config.iters),
+            config.iter_per_epoch(data.train.len()),
+            config.seed
+        ),
+    );
+    say(&progress, &rule_of_thumb(data.train.len(), params));
+    if first > 0 {
+        say(
+            &progress,
+            &format!(
+                "resuming after iteration {} of {}",
+                fmt_count(first),
+                fmt_count(config.iters)
+            ),
+        );
+    }
+    say(
+        &progress,
+        &format!("run folder: {}", folder.dir().display()),
+    );
+
+    let dir = folder.dir().to_path_buf();
+    let recorder = RunRecorder::new(folder.clone(), record.clone(), history);
+    recorder.start()?;
+    let mut observers = Observers {
+        progress,
+        recorder,
+        stop,
+    };
+    let start = Instant::now();
+    let result = train_from(&data, &config, checkpoint, &mut observers);
+    let seconds = start.elapsed().as_secs_f64();
+    let Observers {
+        mut progress,
+        recorder,
+        ..
+    } = observers;
+    progress.finish();
+
+    let (net, iterations, status, diverged) = match result {
+        Ok(run) => {
+            let status = if run.iterations < config.iters {
+                RunStatus::Interrupted
+            } else {
+                RunStatus::Completed
+            };
+            (Some(run.net), run.iterations, status, None)
+        }
+        Err(TrainError::Diverged { iteration, loss }) => (
+            None,
+            iteration + 1,
+            RunStatus::Diverged,
+            Some((iteration, loss)),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let last_loss = recorder.history().loss.last().copied();
+    let epochs = recorder.history().epochs.clone();
+    // The weights that are saved: the final network, or for a diverged run
+    // the last one seen with finite weights.
+    let (saved_net, saved_iterations) = match (&net, recorder.last_good()) {
+        (Some(n), _) => (Some(n.clone()), iterations),
+        (None, Some((n, i))) => (Some(n.clone()), *i),
+        (None, None) => (None, 0),
+    };
+    let figures = recorder.finish(net.as_ref(), iterations, status)?;
+
+    // Accuracy of the saved f64 weights, as anyone loading them will measure it.
+    let final_accuracy = saved_net
+        .as_ref()
+        .map(|n| (evaluate(n, &data.train), evaluate(n, &data.test)));
+    let verdict = final_accuracy.map(|(train, test)| overfitting_verdict(train, test, &epochs));
+    let summary = RunSummary {
+        config: &record,
+        status,
+        iterations: saved_iterations,
+        diverged,
+        final_accuracy,
+        last_loss,
+        verdict: verdict.as_ref(),
+        seconds,
+        iterations_here: iterations.saturating_sub(first),
+    };
+    folder.write_summary(&summary.text())?;
+
+    let say = |line: &str| progress.say(line);
+    if let Some((train, test)) = final_accuracy {
+        say(&format!(
+            "done: {} iterations in {:.2} s; train acc {:.4}, test acc {:.4}, last batch loss {:.4}",
+            fmt_count(saved_iterations),
+            seconds,
+            train,
+            test,
+            last_loss.unwrap_or(f64::NAN)
+        ));
+    }
+    if let Some(v) = &verdict {
+        say(&v.text);
+    }
+    let names: Vec<String> = figures
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    say(&format!(
+        "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
+        dir.display(),
+        if saved_net.is_some() {
+            "weights.safetensors, "
+        } else {
+            ""
+        },
+        names.join(", ")
+    ));
+    if status == RunStatus::Completed {
+        say(&format!("look inside: manabi eval --run {}", dir.display()));
+    }
+    if mode == Mode::Json {
+        let line = json!({
+            "event": "end",
+            "status": status.name(),
+            "iterations": saved_iterations,
+            "train_acc": final_accuracy.map(|a| a.0),
+            "test_acc": final_accuracy.map(|a| a.1),
+            "loss": last_loss.map_or(serde_json::Value::Null, finite_or_null),
+            "overfits": verdict.as_ref().map(|v| v.overfits),
+            "run_dir": dir.display().to_string(),
+        });
+        println!("{line}");
+    }
+
+    match status {
+        RunStatus::Diverged => {
+            let (iteration, loss) = diverged.expect("a diverged run has its iteration");
+            bail!(
+                "{}; the run folder {} holds what was measured up to then",
+                TrainError::Diverged { iteration, loss },
+                dir.display()
+            )
+        }
+        RunStatus::Interrupted => {
+            eprintln!(
+                "manabi: interrupted after {} of {} iterations; {} is complete; continue with: manabi train --resume {}",
+                fmt_count(iterations),
+                fmt_count(config.iters),
+                dir.display(),
+                dir.display()
+            );
+            // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C.
+            std::process::exit(130)
+        }
+        _ => Ok(()),
+    }
 }

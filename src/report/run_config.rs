@@ -1,0 +1,248 @@
+//! `config.json`: everything needed to know — and to repeat — how a run was
+//! made: every hyperparameter, the seed, the data set and its checksum, the
+//! precision, the engine, the gradient method and the manabi version.
+//!
+//! [`RunConfig`] is the file's content; [`RunConfig::train_config`] turns it
+//! back into the [`TrainConfig`] a resumed run continues with.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ReportError;
+use crate::data::Dataset;
+use crate::engine::EngineKind;
+use crate::train::{GradientMethod, Precision, Sampling, TrainConfig};
+use crate::two_layer_net::Activation;
+
+/// The content of `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The version of manabi that made the run.
+    pub manabi_version: String,
+    /// "release" or "debug": debug builds are many times slower.
+    pub build: String,
+    /// What the network learned from.
+    pub dataset: DatasetRecord,
+    /// The network's shape.
+    pub network: NetworkRecord,
+    /// How it learned.
+    pub training: TrainingRecord,
+}
+
+/// The data set of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    /// Its name: the folder's name, or `mnist-10k` for the embedded set.
+    pub name: String,
+    /// The folder it was read from (absolute), or `null` for the embedded set.
+    pub dir: Option<PathBuf>,
+    /// SHA-256 of the whole data set's content ([`Dataset::checksum`]), before
+    /// any `--train-size` cut.
+    pub sha256: String,
+    /// Training samples used: the first `train_size` of the training split.
+    pub train_size: usize,
+    /// Training samples the data set has.
+    pub full_train_size: usize,
+    /// Test samples.
+    pub test_size: usize,
+    /// Rows and columns of one image.
+    pub image_shape: [usize; 2],
+}
+
+/// The network of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkRecord {
+    /// Input, hidden and output sizes, e.g. `[784, 50, 10]`.
+    pub sizes: [usize; 3],
+    /// Hidden activation: "sigmoid" or "relu".
+    pub activation: String,
+    /// Numbers the network learns.
+    pub parameters: usize,
+}
+
+/// The hyperparameters of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    /// Learning rate η.
+    pub learning_rate: f64,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Iterations asked for.
+    pub iters: usize,
+    /// Iterations between two evaluations.
+    pub iter_per_epoch: usize,
+    /// Standard deviation of the initial weights.
+    pub weight_init_std: f64,
+    /// "backprop", "numerical" or "numerical-fast".
+    pub gradient: String,
+    /// "with-replacement" (the book's) or "shuffle".
+    pub sampling: String,
+    /// Seed of the random generator.
+    pub seed: u64,
+    /// "f64" or "f32".
+    pub precision: String,
+    /// "fast" or "reference".
+    pub engine: String,
+}
+
+impl RunConfig {
+    /// The record of a run of `config` on `data`, whose training split was
+    /// cut to `train_size` samples from `full` (the data set as loaded).
+    pub fn new(
+        config: &TrainConfig,
+        full: &Dataset,
+        dir: Option<PathBuf>,
+        train_size: usize,
+    ) -> Self {
+        let input = full.train.pixels_per_image();
+        let h = config.hidden_size;
+        RunConfig {
+            manabi_version: env!("CARGO_PKG_VERSION").to_string(),
+            build: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .to_string(),
+            dataset: DatasetRecord {
+                name: full.name.clone(),
+                dir,
+                sha256: full.checksum(),
+                train_size,
+                full_train_size: full.train.len(),
+                test_size: full.test.len(),
+                image_shape: [full.train.rows(), full.train.cols()],
+            },
+            network: NetworkRecord {
+                sizes: [input, h, 10],
+                activation: config.activation.name().to_string(),
+                parameters: input * h + h + h * 10 + 10,
+            },
+            training: TrainingRecord {
+                learning_rate: config.learning_rate,
+                batch_size: config.batch_size,
+                iters: config.iters,
+                iter_per_epoch: config.iter_per_epoch(train_size),
+                weight_init_std: config.weight_init_std,
+                gradient: config.gradient.name().to_string(),
+                sampling: sampling_name(config.sampling).to_string(),
+                seed: config.seed,
+                precision: config.precision.name().to_string(),
+                engine: config.engine.name().to_string(),
+            },
+        }
+    }
+
+    /// The training configuration recorded here. `path` names the file in
+    /// errors.
+    pub fn train_config(&self, path: &Path) -> Result<TrainConfig, ReportError> {
+        let t = &self.training;
+        let bad = |field: &str, value: &str| {
+            ReportError::malformed(path, format!("unknown {field} {value:?}"))
+        };
+        Ok(TrainConfig {
+            hidden_size: self.network.sizes[1],
+            learning_rate: t.learning_rate,
+            batch_size: t.batch_size,
+            iters: t.iters,
+            weight_init_std: t.weight_init_std,
+            activation: parse_activation(&self.network.activation)
+                .ok_or_else(|| bad("activation", &self.network.activation))?,
+            gradient: [
+                GradientMethod::Backprop,
+                GradientMethod::Numerical,
+                GradientMethod::NumericalFast,
+            ]
+            .into_iter()
+            .find(|g| g.name() == t.gradient)
+            .ok_or_else(|| bad("gradient", &t.gradient))?,
+            sampling: [Sampling::WithReplacement, Sampling::Shuffle]
+                .into_iter()
+                .find(|&s| sampling_name(s) == t.sampling)
+                .ok_or_else(|| bad("sampling", &t.sampling))?,
+            seed: t.seed,
+            precision: [Precision::F64, Precision::F32]
+                .into_iter()
+                .find(|p| p.name() == t.precision)
+                .ok_or_else(|| bad("precision", &t.precision))?,
+            engine: [EngineKind::Fast, EngineKind::Reference]
+                .into_iter()
+                .find(|e| e.name() == t.engine)
+                .ok_or_else(|| bad("engine", &t.engine))?,
+        })
+    }
+
+    /// The file's text: pretty JSON, so a reader can open it.
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialising cannot fail.
+        serde_json::to_string_pretty(self).expect("a RunConfig serialises") + "\n"
+    }
+
+    /// Parses the text of a `config.json`; `path` names the file in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self, ReportError> {
+        serde_json::from_str(text)
+            .map_err(|e| ReportError::malformed(path, format!("not a manabi config.json: {e}")))
+    }
+
+    /// Reads a `config.json`.
+    pub fn read(path: &Path) -> Result<Self, ReportError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+        Self::from_json(&text, path)
+    }
+}
+
+/// The name of a sampling scheme in run records.
+pub fn sampling_name(s: Sampling) -> &'static str {
+    match s {
+        Sampling::WithReplacement => "with-replacement",
+        Sampling::Shuffle => "shuffle",
+    }
+}
+
+/// "sigmoid" or "relu" back to the activation.
+pub fn parse_activation(name: &str) -> Option<Activation> {
+    [Activation::Sigmoid, Activation::Relu]
+        .into_iter()
+        .find(|a| a.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_setting() {
+        let config = TrainConfig {
+            hidden_size: 7,
+            learning_rate: 0.25,
+            batch_size: 3,
+            iters: 11,
+            weight_init_std: 0.5,
+            activation: Activation::Relu,
+            gradient: GradientMethod::NumericalFast,
+            sampling: Sampling::Shuffle,
+            seed: 9,
+            precision: Precision::F64,
+            engine: EngineKind::Reference,
+        };
+        let data = Dataset::embedded();
+        let record = RunConfig::new(&config, &data, None, 100);
+        let path = Path::new("config.json");
+        let back = RunConfig::from_json(&record.to_json(), path).unwrap();
+        assert_eq!(back, record);
+        assert_eq!(back.train_config(path).unwrap(), config);
+        assert_eq!(back.training.iter_per_epoch, 33);
+        assert_eq!(back.network.parameters, 784 * 7 + 7 + 70 + 10);
+    }
+
+    #[test]
+    fn unknown_names_are_errors_naming_the_file() {
+        let data = Dataset::embedded();
+        let mut record = RunConfig::new(&TrainConfig::default(), &data, None, 10);
+        record.training.engine = "quantum".into();
+        let err = record.train_config(Path::new("x/config.json")).unwrap_err();
+        assert!(err.to_string().contains("x/config.json"), "{err}");
+        assert!(err.to_string().contains("quantum"), "{err}");
+    }
+}
