@@ -93,10 +93,12 @@ impl RunSummary<'_> {
         if self.seconds > 0.0 && self.iterations_here > 0 {
             let _ = writeln!(
                 s,
-                "time:      {:.2} s for {} iterations here ({:.0} samples/s, evaluations included)",
+                "time:      {:.2} s for {} iterations here ({} samples/s, evaluations included)",
                 self.seconds,
                 fmt_count(self.iterations_here),
-                self.iterations_here as f64 * t.batch_size as f64 / self.seconds
+                fmt_count(
+                    (self.iterations_here as f64 * t.batch_size as f64 / self.seconds) as usize
+                )
             );
         }
         s
