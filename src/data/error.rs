@@ -70,7 +70,10 @@ impl std::fmt::Display for FileKind {
 #[non_exhaustive]
 pub enum DataError {
     /// The file could not be opened or read (missing, unreadable, a folder…).
-    #[error("{}: cannot read it ({error}); check the path and its permissions", path.display())]
+    #[error(
+        "{}: cannot read it ({error}); check the path and its permissions",
+        path.display()
+    )]
     Io {
         /// The file.
         path: PathBuf,
@@ -79,7 +82,10 @@ pub enum DataError {
     },
 
     /// The data folder does not exist or is not a folder.
-    #[error("{}: no such folder; --data-dir expects a folder holding {EXPECTED_FILES}", path.display())]
+    #[error(
+        "{}: no such folder; --data-dir expects a folder holding {EXPECTED_FILES}",
+        path.display()
+    )]
     MissingDir {
         /// The folder that was named.
         path: PathBuf,
@@ -143,7 +149,7 @@ pub enum DataError {
 
     /// The content goes on after the size its header declares.
     #[error(
-        "{}: {extra} unexpected bytes after the {expected} its header declares; \
+        "{}: trailing data: {extra} byte(s) past the {expected} its header declares; \
          the file is damaged or not MNIST-layout, fetch it again",
         path.display()
     )]
@@ -157,7 +163,10 @@ pub enum DataError {
     },
 
     /// The file starts like gzip but does not decompress.
-    #[error("{}: corrupt gzip stream ({error}); the download is damaged, fetch it again", path.display())]
+    #[error(
+        "{}: corrupt gzip stream ({error}); the download is damaged, fetch it again",
+        path.display()
+    )]
     Gzip {
         /// The file.
         path: PathBuf,
@@ -216,7 +225,8 @@ pub enum DataError {
 
     /// Train and test images have different sizes.
     #[error(
-        "{} holds {}×{} images but {} holds {}×{}; train and test must come from the same data set",
+        "{} holds {}×{} images but {} holds {}×{}; \
+         train and test must come from the same data set",
         train_path.display(),
         train.0,
         train.1,

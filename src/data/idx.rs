@@ -20,10 +20,10 @@
 //! bytes actually arrive, and the data must then match the header exactly.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use super::error::{DataError, FileKind};
 
@@ -156,9 +156,9 @@ fn check_labels(labels: &[u8], path: &Path) -> Result<(), DataError> {
     }
 }
 
-/// Opens `path` and decodes it: gzip is read whole and inflated from memory
-/// (its size on disk is real, unlike a header), raw files are checked against
-/// their length before the data is read.
+/// Opens `path` and decodes it. Gzip streams through the inflater (its size
+/// on disk, unlike a header, is real and bounds the content); raw files are
+/// checked against their length before the data is read.
 fn read_file(path: &Path, kind: FileKind) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let io_err = |error| DataError::Io {
         path: path.to_path_buf(),
@@ -169,16 +169,51 @@ fn read_file(path: &Path, kind: FileKind) -> Result<(Vec<usize>, Vec<u8>), DataE
 
     let mut start = [0u8; 2];
     let n = read_full(&mut file, &mut start).map_err(io_err)?;
+    let reader = io::Cursor::new(start).take(n as u64).chain(file);
     if start[..n] == GZIP_MAGIC {
-        let mut bytes = Vec::with_capacity(usize::try_from(file_len).unwrap_or(0));
-        bytes.extend_from_slice(&start);
-        file.read_to_end(&mut bytes).map_err(io_err)?;
-        return decode_gzip(&bytes, path, kind);
+        let compressed = BufReader::with_capacity(1 << 16, FileReader(reader));
+        // A failing disk is not a corrupt download: tell them apart.
+        let gzip_err = |error: io::Error| {
+            if error.get_ref().is_some_and(|e| e.is::<FileError>()) {
+                let kind = error.kind();
+                let marked = error
+                    .into_inner()
+                    .and_then(|e| e.downcast::<FileError>().ok());
+                io_err(marked.map_or_else(|| kind.into(), |m| m.0))
+            } else {
+                DataError::Gzip {
+                    path: path.to_path_buf(),
+                    error,
+                }
+            }
+        };
+        decode_gzip(compressed, file_len, path, kind, gzip_err)
+    } else {
+        decode(reader, Some(file_len), file_len, path, kind, io_err)
     }
+}
 
-    let reader = io::Cursor::new(&start[..n]).chain(file);
-    let available = Some(file_len);
-    decode(reader, available, file_len, path, kind, io_err)
+/// A file whose read errors are marked, so that they can still be told
+/// apart once they come out of the gzip decoder.
+struct FileReader<R>(R);
+
+#[derive(Debug)]
+struct FileError(io::Error);
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl<R: Read> Read for FileReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), FileError(e)))
+    }
 }
 
 fn parse_bytes(
@@ -187,7 +222,12 @@ fn parse_bytes(
     kind: FileKind,
 ) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     if bytes.starts_with(&GZIP_MAGIC) {
-        decode_gzip(bytes, name, kind)
+        decode_gzip(bytes, bytes.len() as u64, name, kind, |error| {
+            DataError::Gzip {
+                path: name.to_path_buf(),
+                error,
+            }
+        })
     } else {
         let len = bytes.len() as u64;
         decode(bytes, Some(len), len, name, kind, |error| DataError::Io {
@@ -197,19 +237,18 @@ fn parse_bytes(
     }
 }
 
-fn decode_gzip(
-    compressed: &[u8],
+fn decode_gzip<R: BufRead>(
+    compressed: R,
+    compressed_len: u64,
     path: &Path,
     kind: FileKind,
+    read_err: impl Fn(io::Error) -> DataError,
 ) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     // Multi-member, so a concatenation of gzip streams reads whole and
     // anything after the last stream is an error rather than ignored.
     let reader = MultiGzDecoder::new(compressed);
-    let bound = (compressed.len() as u64).saturating_mul(MAX_DEFLATE_RATIO);
-    decode(reader, None, bound, path, kind, |error| DataError::Gzip {
-        path: path.to_path_buf(),
-        error,
-    })
+    let bound = compressed_len.saturating_mul(MAX_DEFLATE_RATIO);
+    decode(reader, None, bound, path, kind, read_err)
 }
 
 /// Reads header and data from `r`.

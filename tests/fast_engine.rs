@@ -1,0 +1,201 @@
+//! The fast engine computes what the book's code computes.
+
+use manabi::data::Dataset;
+use manabi::engine::fast::FastEngine;
+use manabi::engine::{Engine, EngineKind};
+use manabi::train::{GradientMethod, Precision, TrainConfig, gather_batch, train};
+use manabi::{Activation, Params, TwoLayerNet};
+
+fn max_diff(a: &Params, b: &Params) -> (f64, &'static str) {
+    a.slices()
+        .into_iter()
+        .zip(b.slices())
+        .map(|((name, a), (_, b))| {
+            (
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0, f64::max),
+                name,
+            )
+        })
+        .fold((0.0, ""), |m, d| if d.0 > m.0 { d } else { m })
+}
+
+fn net(hidden: usize, activation: Activation, seed: u64) -> TwoLayerNet {
+    let mut rng = manabi::random::Rng::new(seed);
+    // Larger weights than the book's 0.01, so every term matters.
+    TwoLayerNet::with_rng(784, hidden, 10, 0.1, &mut rng).with_activation(activation)
+}
+
+fn fast_gradient<F: manabi::engine::fast::float::Float>(
+    net: &TwoLayerNet,
+    data: &Dataset,
+    batch: &[usize],
+    method: GradientMethod,
+) -> Params {
+    let mut engine = FastEngine::<F>::new(net);
+    engine.load_batch(&data.train, batch);
+    engine.gradient(method);
+    engine.grads_f64()
+}
+
+#[test]
+fn backprop_matches_the_reference() {
+    let data = Dataset::embedded();
+    let batch: Vec<usize> = (0..100).map(|i| i * 37 % 8004).collect();
+    let (x, t) = gather_batch(&data.train, &batch);
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        for hidden in [50, 7, 16, 33] {
+            let net = net(hidden, activation, hidden as u64);
+            let want = net.gradient(&x, &t[..]);
+            let got = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Backprop);
+            let (diff, name) = max_diff(&got, &want);
+            assert!(
+                diff < 1e-14,
+                "{activation:?} h={hidden}: {name} differs by {diff:e}"
+            );
+            let got32 = fast_gradient::<f32>(&net, &data, &batch, GradientMethod::Backprop);
+            let (diff, name) = max_diff(&got32, &want);
+            assert!(
+                diff < 1e-5,
+                "f32 {activation:?} h={hidden}: {name} differs by {diff:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn literal_numerical_matches_the_reference() {
+    let data = Dataset::embedded();
+    let batch = [3, 141, 592, 653, 5897];
+    let (x, t) = gather_batch(&data.train, &batch);
+    let net = net(6, Activation::Sigmoid, 1);
+    let want = net.numerical_gradient(&x, &t[..]);
+    let got = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Numerical);
+    let (diff, name) = max_diff(&got, &want);
+    assert!(diff < 1e-9, "{name} differs by {diff:e}");
+}
+
+#[test]
+fn fast_numerical_matches_the_books_numerical_gradient() {
+    // The bar: numerical-fast = book numerical to 1e-9 on every parameter.
+    let data = Dataset::embedded();
+    let batch: Vec<usize> = (0..20).map(|i| i * 401 % 8004).collect();
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        let net = net(50, activation, 7);
+        let literal = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Numerical);
+        let fast = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::NumericalFast);
+        let (diff, name) = max_diff(&fast, &literal);
+        assert!(diff <= 1e-9, "{activation:?}: {name} differs by {diff:e}");
+        // And both are the gradient: backprop agrees to the 1e-7 of the log's delta.
+        let backprop = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Backprop);
+        let (diff, name) = max_diff(&fast, &backprop);
+        assert!(
+            diff < 1e-5,
+            "{activation:?}: {name} differs from backprop by {diff:e}"
+        );
+    }
+}
+
+#[test]
+fn fast_and_reference_engines_train_alike() {
+    let data = Dataset::embedded();
+    let config = TrainConfig {
+        iters: 300,
+        ..TrainConfig::default()
+    };
+    let fast = train(&data, &config, &mut ()).unwrap();
+    let reference = train(
+        &data,
+        &TrainConfig {
+            engine: EngineKind::Reference,
+            ..config.clone()
+        },
+        &mut (),
+    )
+    .unwrap();
+    for (i, (a, b)) in fast
+        .history
+        .loss
+        .iter()
+        .zip(&reference.history.loss)
+        .enumerate()
+    {
+        assert!((a - b).abs() < 1e-12, "iteration {i}: loss {a} vs {b}");
+    }
+    assert_eq!(fast.history.epochs.len(), reference.history.epochs.len());
+    for (a, b) in fast.history.epochs.iter().zip(&reference.history.epochs) {
+        assert_eq!((a.train_acc, a.test_acc), (b.train_acc, b.test_acc));
+    }
+    let (diff, name) = max_diff(&fast.net.params, &reference.net.params);
+    assert!(diff < 1e-12, "{name} differs by {diff:e}");
+}
+
+#[test]
+fn f32_trains_as_well_as_f64() {
+    // Within half a percentage point of f64 on the embedded set.
+    let data = Dataset::embedded();
+    let config = TrainConfig {
+        iters: 3000,
+        ..TrainConfig::default()
+    };
+    let f64_run = train(&data, &config, &mut ()).unwrap();
+    let f32_run = train(
+        &data,
+        &TrainConfig {
+            precision: Precision::F32,
+            ..config
+        },
+        &mut (),
+    )
+    .unwrap();
+    let (a, b) = (
+        f64_run.history.epochs.last().unwrap(),
+        f32_run.history.epochs.last().unwrap(),
+    );
+    assert!(
+        (a.test_acc - b.test_acc).abs() <= 0.005,
+        "test acc f64 {} vs f32 {}",
+        a.test_acc,
+        b.test_acc
+    );
+    assert!(
+        (a.train_acc - b.train_acc).abs() <= 0.005,
+        "train acc f64 {} vs f32 {}",
+        a.train_acc,
+        b.train_acc
+    );
+}
+
+#[test]
+fn training_by_numerical_gradient_learns() {
+    // A few iterations of chapter 4's own method, on a small net.
+    let data = Dataset::embedded();
+    let config = TrainConfig {
+        hidden_size: 10,
+        iters: 100,
+        learning_rate: 2.0,
+        gradient: GradientMethod::NumericalFast,
+        ..TrainConfig::default()
+    };
+    let run = train(&data, &config, &mut ()).unwrap();
+    let backprop = train(
+        &data,
+        &TrainConfig {
+            gradient: GradientMethod::Backprop,
+            ..config
+        },
+        &mut (),
+    )
+    .unwrap();
+    for (a, b) in run.history.loss.iter().zip(&backprop.history.loss) {
+        assert!(
+            (a - b).abs() < 1e-5,
+            "numerical-fast loss {a} vs backprop {b}"
+        );
+    }
+    let mean = |l: &[f64]| l.iter().sum::<f64>() / l.len() as f64;
+    let (first, last) = (mean(&run.history.loss[..10]), mean(&run.history.loss[90..]));
+    assert!(last < first - 0.05, "loss went from {first} to {last}");
+}
