@@ -31,7 +31,7 @@ impl Sgd {
         Sgd { lr }
     }
 
-    /// params[key] -= lr * grads[key], for every key.
+    /// `params[key] -= lr * grads[key]`, for every key.
     pub fn update(&self, params: &mut Params, grads: &Params) {
         for ((_, p), (_, g)) in params.slices_mut().into_iter().zip(grads.slices()) {
             for (p, g) in p.iter_mut().zip(g) {

@@ -40,21 +40,35 @@ proptest! {
     }
 }
 
-/// A random small net and batch, and the largest |backprop − numerical| gap.
+/// A random small net and batch: the largest |backprop − numerical| gap, the
+/// bound the 1e-7 inside the loss's log puts on it, and the smallest
+/// |pre-activation| of a hidden unit (how close to ReLU's kink).
+///
+/// The numerical gradient differentiates −log(y + δ), backprop −log(y): they
+/// differ by the factor y/(y + δ), so by about δ/y relative, largest where
+/// the probability y of the correct class is smallest.
 fn max_gradient_gap(
     activation: Activation,
     seed: u64,
     input: usize,
     hidden: usize,
     batch: usize,
-) -> f64 {
+) -> (f64, f64, f64) {
     let mut rng = Rng::new(seed);
-    let net = TwoLayerNet::with_rng(input, hidden, 4, 0.5, &mut rng).with_activation(activation);
+    let net = TwoLayerNet::with_rng(input, hidden, 4, 0.3, &mut rng).with_activation(activation);
     let x = rng.randn(batch, input);
     let t: Vec<usize> = rng.choice(4, batch);
+    let a1 = x.dot(&net.params.w1) + &net.params.b1;
+    let nearest_kink = a1.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    let y = net.predict(&x);
+    let y_min = t
+        .iter()
+        .enumerate()
+        .map(|(n, &k)| y[[n, k]])
+        .fold(1.0, f64::min);
     let backprop = net.gradient(&x, &t[..]);
     let numerical = net.numerical_gradient(&x, &t[..]);
-    backprop
+    let gap = backprop
         .slices()
         .into_iter()
         .zip(numerical.slices())
@@ -64,24 +78,36 @@ fn max_gradient_gap(
                 .map(|(a, b)| (a - b).abs())
                 .collect::<Vec<_>>()
         })
-        .fold(0.0, f64::max)
+        .fold(0.0, f64::max);
+    let largest = backprop
+        .slices()
+        .iter()
+        .flat_map(|(_, g)| g.iter())
+        .fold(0.0f64, |m, g| m.max(g.abs()));
+    let bound = 1e-9 + 2.0 * 1e-7 / y_min * largest;
+    (gap, bound, nearest_kink)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        max_global_rejects: 1_000_000,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn backprop_equals_numerical_sigmoid(seed in any::<u64>(), input in 1usize..8, hidden in 1usize..6, batch in 1usize..5) {
-        let gap = max_gradient_gap(Activation::Sigmoid, seed, input, hidden, batch);
-        // 1e-7 inside the log (which backprop leaves out) bounds the gap.
-        prop_assert!(gap < 1e-6, "max gap {:e}", gap);
+        let (gap, bound, _) = max_gradient_gap(Activation::Sigmoid, seed, input, hidden, batch);
+        prop_assert!(gap < bound, "max gap {:e} over the bound {:e}", gap, bound);
     }
 
     #[test]
     fn backprop_equals_numerical_relu(seed in any::<u64>(), input in 1usize..8, hidden in 1usize..6, batch in 1usize..5) {
-        let gap = max_gradient_gap(Activation::Relu, seed, input, hidden, batch);
-        // A pre-activation within h = 1e-4 of the kink at 0 makes the central
-        // difference straddle it; looser, as the book's own check is.
-        prop_assert!(gap < 1e-4, "max gap {:e}", gap);
+        let (gap, bound, nearest_kink) = max_gradient_gap(Activation::Relu, seed, input, hidden, batch);
+        // A pre-activation within a nudge (h·|x| ≲ 1e-3) of ReLU's kink at 0
+        // makes the central difference straddle it, and the numerical
+        // gradient is then wrong by design; such cases are left out.
+        prop_assume!(nearest_kink > 1e-3);
+        prop_assert!(gap < bound, "max gap {:e} over the bound {:e}", gap, bound);
     }
 }
