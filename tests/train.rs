@@ -15,13 +15,29 @@ fn the_books_experiment_reaches_its_accuracy() {
     // iter_per_epoch = 8004 / 100 = 80 whole iterations: 0, 80, …, 9920.
     assert_eq!(run.history.epochs.len(), 125);
     let first = &run.history.epochs[0];
-    assert!((0.05..0.2).contains(&first.test_acc), "untrained accuracy {}", first.test_acc);
+    assert!(
+        (0.05..0.2).contains(&first.test_acc),
+        "untrained accuracy {}",
+        first.test_acc
+    );
     let last = run.history.epochs.last().unwrap();
     assert_eq!(last.iteration, 9920);
-    assert!(last.test_acc >= 0.93, "final test accuracy {}", last.test_acc);
-    assert!(last.train_acc >= 0.95, "final train accuracy {}", last.train_acc);
+    assert!(
+        last.test_acc >= 0.93,
+        "final test accuracy {}",
+        last.test_acc
+    );
+    assert!(
+        last.train_acc >= 0.95,
+        "final train accuracy {}",
+        last.train_acc
+    );
     // Loss starts near ln 10 and falls.
-    assert!((run.history.loss[0] - 10f64.ln()).abs() < 0.05, "first loss {}", run.history.loss[0]);
+    assert!(
+        (run.history.loss[0] - 10f64.ln()).abs() < 0.05,
+        "first loss {}",
+        run.history.loss[0]
+    );
     let tail: f64 = run.history.loss[9900..].iter().sum::<f64>() / 100.0;
     assert!(tail < 0.3, "final loss {tail}");
 }
@@ -30,17 +46,43 @@ fn the_books_experiment_reaches_its_accuracy() {
 fn the_same_seed_gives_the_same_history() {
     let data = Dataset::embedded();
     for config in [
-        TrainConfig { iters: 400, ..TrainConfig::default() },
-        TrainConfig { iters: 400, precision: Precision::F32, ..TrainConfig::default() },
-        TrainConfig { iters: 200, engine: EngineKind::Reference, ..TrainConfig::default() },
-        TrainConfig { iters: 200, sampling: Sampling::Shuffle, ..TrainConfig::default() },
+        TrainConfig {
+            iters: 400,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            iters: 400,
+            precision: Precision::F32,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            iters: 200,
+            engine: EngineKind::Reference,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            iters: 200,
+            sampling: Sampling::Shuffle,
+            ..TrainConfig::default()
+        },
     ] {
         let a = train(&data, &config, &mut ()).unwrap();
         let b = train(&data, &config, &mut ()).unwrap();
         assert_eq!(a.history.loss, b.history.loss, "{config:?}");
         assert_eq!(a.net, b.net);
-        let other = train(&data, &TrainConfig { seed: config.seed + 1, ..config.clone() }, &mut ()).unwrap();
-        assert_ne!(a.history.loss, other.history.loss, "another seed, another run");
+        let other = train(
+            &data,
+            &TrainConfig {
+                seed: config.seed + 1,
+                ..config.clone()
+            },
+            &mut (),
+        )
+        .unwrap();
+        assert_ne!(
+            a.history.loss, other.history.loss,
+            "another seed, another run"
+        );
     }
 }
 
@@ -53,7 +95,11 @@ fn shuffled_epochs_see_every_sample_once() {
     let mut seen: Vec<usize> = (0..10).flat_map(|_| sampler.next(&mut rng)).collect();
     seen.sort_unstable();
     seen.dedup();
-    assert_eq!(seen.len(), 1000, "10 batches of an epoch are 1,000 distinct samples");
+    assert_eq!(
+        seen.len(),
+        1000,
+        "10 batches of an epoch are 1,000 distinct samples"
+    );
     let mut replacement = BatchSampler::new(Sampling::WithReplacement, 1050, 100);
     let batch = replacement.next(&mut rng);
     assert!(batch.iter().all(|&i| i < 1050) && batch.len() == 100);
@@ -69,28 +115,91 @@ fn out_of_range_hyperparameters_are_refused() {
         assert!(!message.contains('\n'), "one line: {message}");
     };
     let d = TrainConfig::default;
-    bad(TrainConfig { learning_rate: 0.0, ..d() }, "--lr");
-    bad(TrainConfig { learning_rate: -0.1, ..d() }, "--lr");
-    bad(TrainConfig { learning_rate: f64::NAN, ..d() }, "--lr");
-    bad(TrainConfig { learning_rate: f64::INFINITY, ..d() }, "--lr");
-    bad(TrainConfig { batch_size: 0, ..d() }, "--batch");
-    bad(TrainConfig { hidden_size: 0, ..d() }, "--hidden");
+    bad(
+        TrainConfig {
+            learning_rate: 0.0,
+            ..d()
+        },
+        "--lr",
+    );
+    bad(
+        TrainConfig {
+            learning_rate: -0.1,
+            ..d()
+        },
+        "--lr",
+    );
+    bad(
+        TrainConfig {
+            learning_rate: f64::NAN,
+            ..d()
+        },
+        "--lr",
+    );
+    bad(
+        TrainConfig {
+            learning_rate: f64::INFINITY,
+            ..d()
+        },
+        "--lr",
+    );
+    bad(
+        TrainConfig {
+            batch_size: 0,
+            ..d()
+        },
+        "--batch",
+    );
+    bad(
+        TrainConfig {
+            hidden_size: 0,
+            ..d()
+        },
+        "--hidden",
+    );
     bad(TrainConfig { iters: 0, ..d() }, "--iters");
-    bad(TrainConfig { weight_init_std: f64::NAN, ..d() }, "--weight-init-std");
-    bad(TrainConfig { precision: Precision::F32, gradient: GradientMethod::Numerical, ..d() }, "--precision");
-    bad(TrainConfig { engine: EngineKind::Reference, precision: Precision::F32, ..d() }, "--engine");
+    bad(
+        TrainConfig {
+            weight_init_std: f64::NAN,
+            ..d()
+        },
+        "--weight-init-std",
+    );
+    bad(
+        TrainConfig {
+            precision: Precision::F32,
+            gradient: GradientMethod::Numerical,
+            ..d()
+        },
+        "--precision",
+    );
+    bad(
+        TrainConfig {
+            engine: EngineKind::Reference,
+            precision: Precision::F32,
+            ..d()
+        },
+        "--engine",
+    );
 }
 
 #[test]
 fn a_diverging_run_stops_with_the_iteration() {
     let data = Dataset::embedded();
-    let config = TrainConfig { learning_rate: 1e308, iters: 50, ..TrainConfig::default() };
+    let config = TrainConfig {
+        learning_rate: 1e308,
+        iters: 50,
+        ..TrainConfig::default()
+    };
     match train(&data, &config, &mut ()) {
         Err(TrainError::Diverged { iteration, loss }) => {
             assert!(!loss.is_finite());
             assert!(iteration < 50);
             let message = TrainError::Diverged { iteration, loss }.to_string();
-            assert!(message.contains(&format!("iteration {iteration}")) && message.contains("--lr"), "{message}");
+            assert!(
+                message.contains(&format!("iteration {iteration}")) && message.contains("--lr"),
+                "{message}"
+            );
         }
         other => panic!("expected divergence, got {other:?}"),
     }
