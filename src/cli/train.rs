@@ -19,14 +19,15 @@ use serde_json::json;
 use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::EngineKind;
+use manabi::engine::fast;
 use manabi::random::DEFAULT_SEED;
 use manabi::report::{
     RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, fmt_count, overfitting_verdict,
     rule_of_thumb,
 };
 use manabi::train::{
-    Checkpoint, EpochRecord, GradientMethod, Observer, Precision, Sampling, TrainConfig,
-    TrainError, evaluate, train_from,
+    Checkpoint, EpochRecord, GradientMethod, History, Observer, Precision, Sampling, TrainConfig,
+    TrainError, train_from,
 };
 
 use super::progress::{Mode, Progress, finite_or_null};
@@ -98,6 +99,9 @@ pub struct TrainArgs {
     /// [default: runs/<date-time>].
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     out: Option<PathBuf>,
+    /// Write no run folder: only the lines on the screen (for timing runs).
+    #[arg(long, conflicts_with_all = ["out", "resume"])]
+    no_save: bool,
     /// Continue the run in DIR (stopped with Ctrl-C, or finished: then give a
     /// larger --iters) from its saved weights and step, with the same batches
     /// an uninterrupted run would have drawn.
@@ -143,7 +147,8 @@ struct Plan {
     record: RunConfig,
     /// The data, the training split already cut to `--train-size`.
     data: Dataset,
-    folder: RunFolder,
+    /// None with --no-save.
+    folder: Option<RunFolder>,
     checkpoint: Option<Checkpoint>,
 }
 
@@ -209,17 +214,17 @@ fn plan_new(args: &TrainArgs) -> Result<Plan> {
         );
     }
     // Recorded absolute, so `eval` and `--resume` find it from anywhere.
-    let dir = args
-        .data
-        .data_dir
-        .as_ref()
-        .map(|d| d.canonicalize().unwrap_or_else(|_| d.clone()));
+    let dir = args.data.folder()?.map(|d| d.canonicalize().unwrap_or(d));
     let record = RunConfig::new(&config, &full, dir, train_size);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| RunFolder::timestamped(&PathBuf::from("runs")));
-    let folder = RunFolder::create(&out).with_context(|| format!("--out {}", out.display()))?;
+    let folder = if args.no_save {
+        None
+    } else {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| RunFolder::timestamped(&PathBuf::from("runs")));
+        Some(RunFolder::create(&out).with_context(|| format!("--out {}", out.display()))?)
+    };
     let data = cut(full, train_size);
     Ok(Plan {
         config,
@@ -257,7 +262,7 @@ fn plan_resume(dir: &std::path::Path, args: &TrainArgs) -> Result<Plan> {
         );
     }
     config.validate()?;
-    let full = load_run_data(&saved.config, args.data.data_dir.as_deref(), true)?;
+    let full = load_run_data(&saved.config, args.data.folder()?.as_deref(), true)?;
     if record.dataset.train_size > full.train.len() {
         bail!(
             "{}: config.json asks for more training images than the data has",
@@ -269,7 +274,7 @@ fn plan_resume(dir: &std::path::Path, args: &TrainArgs) -> Result<Plan> {
         config,
         record,
         data,
-        folder,
+        folder: Some(folder),
         checkpoint: Some(saved.checkpoint()),
     })
 }
@@ -288,23 +293,32 @@ fn cut(full: Dataset, n: usize) -> Dataset {
 /// The observers of a run: the screen, the run folder, and Ctrl-C.
 struct Observers {
     progress: Progress,
-    recorder: RunRecorder,
+    /// None with --no-save.
+    recorder: Option<RunRecorder>,
+    /// What was measured, kept here when there is no recorder.
+    history: History,
     stop: Arc<AtomicBool>,
 }
 
 impl Observer for Observers {
     fn on_iteration(&mut self, iteration: usize, loss: f64) {
         self.progress.on_iteration(iteration, loss);
-        self.recorder.on_iteration(iteration, loss);
+        match &mut self.recorder {
+            Some(r) => r.on_iteration(iteration, loss),
+            None => self.history.loss.push(loss),
+        }
     }
 
     fn on_epoch(&mut self, record: &EpochRecord, net: &TwoLayerNet) {
         self.progress.on_epoch(record, net);
-        self.recorder.on_epoch(record, net);
+        match &mut self.recorder {
+            Some(r) => r.on_epoch(record, net),
+            None => self.history.epochs.push(record.clone()),
+        }
     }
 
     fn should_stop(&mut self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.recorder.should_stop()
+        self.stop.load(Ordering::Relaxed) || self.recorder.as_mut().is_some_and(|r| r.should_stop())
     }
 }
 
@@ -392,17 +406,25 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
             ),
         );
     }
-    say(
-        &progress,
-        &format!("run folder: {}", folder.dir().display()),
-    );
+    if let Some(folder) = &folder {
+        say(
+            &progress,
+            &format!("run folder: {}", folder.dir().display()),
+        );
+    }
 
-    let dir = folder.dir().to_path_buf();
-    let recorder = RunRecorder::new(folder.clone(), record.clone(), history);
-    recorder.start()?;
+    let recorder = match &folder {
+        Some(folder) => {
+            let recorder = RunRecorder::new(folder.clone(), record.clone(), history.clone());
+            recorder.start()?;
+            Some(recorder)
+        }
+        None => None,
+    };
     let mut observers = Observers {
         progress,
         recorder,
+        history,
         stop,
     };
     let start = Instant::now();
@@ -411,6 +433,7 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
     let Observers {
         mut progress,
         recorder,
+        history,
         ..
     } = observers;
     progress.finish();
@@ -432,21 +455,29 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         ),
         Err(e) => return Err(e.into()),
     };
-    let last_loss = recorder.history().loss.last().copied();
-    let epochs = recorder.history().epochs.clone();
+    let history = recorder.as_ref().map_or(&history, |r| r.history());
+    let last_loss = history.loss.last().copied();
+    let epochs = history.epochs.clone();
     // The weights that are saved: the final network, or for a diverged run
     // the last one seen with finite weights.
-    let (saved_net, saved_iterations) = match (&net, recorder.last_good()) {
+    let last_good = recorder.as_ref().and_then(|r| r.last_good());
+    let (saved_net, saved_iterations) = match (&net, last_good) {
         (Some(n), _) => (Some(n.clone()), iterations),
         (None, Some((n, i))) => (Some(n.clone()), *i),
         (None, None) => (None, 0),
     };
-    let figures = recorder.finish(net.as_ref(), iterations, status)?;
+    let figures = match recorder {
+        Some(r) => r.finish(net.as_ref(), iterations, status)?,
+        None => Vec::new(),
+    };
 
     // Accuracy of the saved f64 weights, as anyone loading them will measure it.
-    let final_accuracy = saved_net
-        .as_ref()
-        .map(|n| (evaluate(n, &data.train), evaluate(n, &data.test)));
+    let final_accuracy = saved_net.as_ref().map(|n| {
+        (
+            fast::evaluate(n, &data.train),
+            fast::evaluate(n, &data.test),
+        )
+    });
     let verdict = final_accuracy.map(|(train, test)| overfitting_verdict(train, test, &epochs));
     let summary = RunSummary {
         config: &record,
@@ -459,7 +490,10 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         seconds,
         iterations_here: iterations.saturating_sub(first),
     };
-    folder.write_summary(&summary.text())?;
+    if let Some(folder) = &folder {
+        folder.write_summary(&summary.text())?;
+    }
+    let dir = folder.as_ref().map(|f| f.dir().to_path_buf());
 
     let say = |line: &str| progress.say(line);
     if let Some((train, test)) = final_accuracy {
@@ -480,18 +514,20 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         .filter(|f| f.extension().is_some_and(|e| e == "png"))
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    say(&format!(
-        "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
-        dir.display(),
-        if saved_net.is_some() {
-            "weights.safetensors, "
-        } else {
-            ""
-        },
-        names.join(", ")
-    ));
-    if status == RunStatus::Completed {
-        say(&format!("look inside: manabi eval --run {}", dir.display()));
+    if let Some(dir) = &dir {
+        say(&format!(
+            "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
+            dir.display(),
+            if saved_net.is_some() {
+                "weights.safetensors, "
+            } else {
+                ""
+            },
+            names.join(", ")
+        ));
+        if status == RunStatus::Completed {
+            say(&format!("look inside: manabi eval --run {}", dir.display()));
+        }
     }
     if mode == Mode::Json {
         let line = json!({
@@ -502,7 +538,7 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
             "test_acc": final_accuracy.map(|a| a.1),
             "loss": last_loss.map_or(serde_json::Value::Null, finite_or_null),
             "overfits": verdict.as_ref().map(|v| v.overfits),
-            "run_dir": dir.display().to_string(),
+            "run_dir": dir.as_ref().map(|d| d.display().to_string()),
         });
         println!("{line}");
     }
@@ -510,20 +546,30 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
     match status {
         RunStatus::Diverged => {
             let (iteration, loss) = diverged.expect("a diverged run has its iteration");
-            bail!(
-                "{}; the run folder {} holds what was measured up to then",
-                TrainError::Diverged { iteration, loss },
-                dir.display()
-            )
+            match &dir {
+                Some(dir) => bail!(
+                    "{}; the run folder {} holds what was measured up to then",
+                    TrainError::Diverged { iteration, loss },
+                    dir.display()
+                ),
+                None => bail!("{}", TrainError::Diverged { iteration, loss }),
+            }
         }
         RunStatus::Interrupted => {
-            eprintln!(
-                "manabi: interrupted after {} of {} iterations; {} is complete; continue with: manabi train --resume {}",
-                fmt_count(iterations),
-                fmt_count(config.iters),
-                dir.display(),
-                dir.display()
-            );
+            match &dir {
+                Some(dir) => eprintln!(
+                    "manabi: interrupted after {} of {} iterations; {} is complete; continue with: manabi train --resume {}",
+                    fmt_count(iterations),
+                    fmt_count(config.iters),
+                    dir.display(),
+                    dir.display()
+                ),
+                None => eprintln!(
+                    "manabi: interrupted after {} of {} iterations",
+                    fmt_count(iterations),
+                    fmt_count(config.iters)
+                ),
+            }
             // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C.
             std::process::exit(130)
         }

@@ -56,7 +56,7 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f64";
-    const LANES: usize = 8;
+    const LANES: usize = 16;
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {

@@ -40,36 +40,51 @@ impl SparseSplit {
             d <= MAX_PIXELS,
             "images of {d} pixels are too large for the sparse form"
         );
-        const CHUNK: usize = 1000;
-        let parts: Vec<(Vec<usize>, Vec<u16>, Vec<u8>)> = split
-            .images()
-            .par_chunks(CHUNK * d.max(1))
-            .map(|images| {
-                let (mut counts, mut pixel, mut byte) = (Vec::new(), Vec::new(), Vec::new());
-                for image in images.chunks_exact(d.max(1)) {
-                    push_nonzeros(image, &mut pixel, &mut byte);
-                    counts.push(pixel.len());
-                }
-                (counts, pixel, byte)
-            })
+        let images = split.images();
+        // Two passes, both parallel: count each image's non-zero pixels, then
+        // write them straight into their place (no intermediate copies, so
+        // the peak memory is the result itself).
+        let counts: Vec<usize> = images
+            .par_chunks(d.max(1))
+            .map(|image| image.iter().filter(|&&b| b != 0).count())
             .collect();
-        let total: usize = parts.iter().map(|p| p.1.len()).sum();
-        let mut start = Vec::with_capacity(split.len() + 1);
-        let (mut pixel, mut byte) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        let mut start = Vec::with_capacity(counts.len() + 1);
         start.push(0);
-        for (counts, p, b) in parts {
-            let base = pixel.len();
-            start.extend(counts.iter().map(|c| base + c));
-            pixel.extend_from_slice(&p);
-            byte.extend_from_slice(&b);
+        for c in &counts {
+            start.push(start.last().copied().unwrap_or(0) + c);
         }
+        let total = *start.last().unwrap_or(&0);
+        let (mut pixel, mut byte) = (vec![0u16; total], vec![0u8; total]);
+        const CHUNK: usize = 1000;
+        let mut tasks = Vec::new();
+        let (mut p_rest, mut b_rest) = (&mut pixel[..], &mut byte[..]);
+        for first in (0..counts.len()).step_by(CHUNK) {
+            let end = (first + CHUNK).min(counts.len());
+            let len = start[end] - start[first];
+            let (p, pr) = std::mem::take(&mut p_rest).split_at_mut(len);
+            let (b, br) = std::mem::take(&mut b_rest).split_at_mut(len);
+            (p_rest, b_rest) = (pr, br);
+            tasks.push((first, end, p, b));
+        }
+        tasks.into_par_iter().for_each(|(first, end, p, b)| {
+            let (mut pixels, mut bytes) = (Vec::new(), Vec::new());
+            let mut at = 0;
+            for image in images[first * d..end * d].chunks_exact(d.max(1)) {
+                pixels.clear();
+                bytes.clear();
+                push_nonzeros(image, &mut pixels, &mut bytes);
+                p[at..at + pixels.len()].copy_from_slice(&pixels);
+                b[at..at + bytes.len()].copy_from_slice(&bytes);
+                at += pixels.len();
+            }
+        });
         SparseSplit {
             start,
             pixel,
             byte,
             labels: split.labels().to_vec(),
             d,
-            origin: (split.images().as_ptr() as usize, split.images().len()),
+            origin: (images.as_ptr() as usize, images.len()),
         }
     }
 

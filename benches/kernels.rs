@@ -1,0 +1,127 @@
+//! Where an iteration's time goes: each stage of the fast engine timed alone.
+//!
+//! `cargo bench --bench kernels [-- DATA_DIR]` (default: the embedded
+//! mnist-10k; a full-size set such as ../shared/data/fashion-mnist shows the
+//! seed workload). Each stage runs many times; the median per call is
+//! printed, with the batch's non-zero pixel count to read it per entry.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use manabi::TwoLayerNet;
+use manabi::data::Dataset;
+use manabi::engine::Engine;
+use manabi::engine::fast::batch::SparseBatch;
+use manabi::engine::fast::float::Float;
+use manabi::engine::fast::net::FastNet;
+use manabi::engine::fast::sparse::SparseSplit;
+use manabi::engine::fast::{
+    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, numerical,
+    sgd_update,
+};
+use manabi::random::Rng;
+use manabi::train::GradientMethod;
+
+/// Median seconds per call of `f`, over `reps` timed calls after a warm-up.
+fn time(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[reps / 2]
+}
+
+fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
+    let fast = FastNet::<F>::from_net(net);
+    let train = SparseSplit::new(&data.train);
+    let test = SparseSplit::new(&data.test);
+    let mut rng = Rng::new(1);
+    let batches: Vec<Vec<usize>> = (0..64).map(|_| rng.choice(data.train.len(), 100)).collect();
+    let mut batch = SparseBatch::<F>::default();
+    let mut k = 0;
+    let gather = time(2000, || {
+        batch.fill_from(&train, &batches[k % 64]);
+        k += 1;
+    });
+    batch.fill_from(&train, &batches[0]);
+    let mut act = Activations::default();
+    let mut scratch = BackwardScratch::default();
+    let mut grads = Grads::zeros_like(&fast);
+    let fwd = time(2000, || forward(&fast, &batch, &mut act));
+    let bwd = time(2000, || {
+        backward(&fast, &batch, &act, &mut scratch, &mut grads)
+    });
+    let mut updated = fast.clone();
+    let upd = time(2000, || sgd_update(&mut updated, &grads, 1e-9));
+    let eval = time(5, || {
+        black_box(accuracy(&fast, &train));
+        black_box(accuracy(&fast, &test));
+    });
+    let nnz = batch.nnz();
+    let per = |s: f64| {
+        format!(
+            "{:8.1} µs  ({:.2} ns per non-zero pixel)",
+            s * 1e6,
+            s * 1e9 / nnz as f64
+        )
+    };
+    println!("{}: batch of 100 with {nnz} non-zero pixels", F::NAME);
+    println!("  gather a batch        {}", per(gather));
+    println!("  forward               {}", per(fwd));
+    println!("  backward              {}", per(bwd));
+    println!("  SGD update            {:8.1} µs", upd * 1e6);
+    println!(
+        "  iteration (fwd, bwd, update, loss fwd): {:.1} µs",
+        (gather + 2.0 * fwd + bwd + upd) * 1e6
+    );
+    println!(
+        "  evaluate train+test   {:8.1} ms  ({} images)",
+        eval * 1e3,
+        data.train.len() + data.test.len()
+    );
+}
+
+fn main() {
+    let dir = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let data = match &dir {
+        Some(d) => Dataset::from_dir(d).unwrap_or_else(|e| {
+            eprintln!("kernels: {e}");
+            std::process::exit(2)
+        }),
+        None => Dataset::embedded(),
+    };
+    println!(
+        "{} ({} train, {} test); threads {}; {}",
+        data.name,
+        data.train.len(),
+        data.test.len(),
+        rayon::current_num_threads(),
+        manabi::engine::fast::simd::level().name()
+    );
+    let net = TwoLayerNet::new(data.train.pixels_per_image(), 50, 10, 0.01);
+    stages::<f32>(&data, &net);
+    stages::<f64>(&data, &net);
+
+    // The numerical gradients, per iteration, f64.
+    let mut engine = FastEngine::<f64>::new(&net);
+    let mut rng = Rng::new(2);
+    engine.load_batch(&data.train, &rng.choice(data.train.len(), 100));
+    let fast = time(5, || engine.gradient(GradientMethod::NumericalFast));
+    println!(
+        "numerical-fast gradient, batch 100:   {:8.1} ms per iteration",
+        fast * 1e3
+    );
+    if std::env::args().any(|a| a == "--literal") {
+        let literal = time(1, || engine.gradient(GradientMethod::Numerical));
+        println!(
+            "numerical (literal) gradient, batch 100: {:8.2} s per iteration",
+            literal
+        );
+    }
+    let _ = numerical::H;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Times manabi against NumPy and PyTorch on the seed workload, side by side.
+#
+# The workload: chapter 4's experiment (784-50-10 sigmoid, SGD lr 0.1, batch 100
+# with replacement, 10,000 iterations, batch loss after every update, train and
+# test accuracy every epoch) on a full-size MNIST-layout data set, whole process
+# (start-up and loading included). Every implementation runs once per round,
+# rounds interleaved (A B C A B C …), so a busy moment hurts all alike; the
+# table gives each one's median and its ratio to manabi.
+#
+#   scripts/bench.sh                         # Fashion-MNIST from ../shared/data, 3 rounds
+#   scripts/bench.sh --data DIR --rounds 5
+#   scripts/bench.sh --numerical             # also: seconds per iteration of the numerical gradient
+#   scripts/bench.sh --numerical-fast        # also: a whole run by --gradient numerical-fast (minutes)
+#
+# References: bench/reference_numpy.py (needs numpy) and bench/reference_torch.py
+# (needs torch); whichever is missing is reported and left out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+data=../shared/data/fashion-mnist
+rounds=3
+numerical=0
+numerical_fast=0
+iters=10000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --iters) iters="$2"; shift 2 ;;
+    --numerical) numerical=1; shift ;;
+    --numerical-fast) numerical_fast=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ ! -d "$data" ]; then
+  echo "bench.sh: --data $data: no such folder; give a folder of MNIST-layout files (e.g. Fashion-MNIST)" >&2
+  exit 2
+fi
+
+echo "building manabi (release)…" >&2
+cargo build --release --quiet
+manabi=target/release/manabi
+python=$(command -v python3 || true)
+
+# name|command, one per implementation that can run here.
+variants=(
+  "manabi f64|$manabi train --data-dir $data --iters $iters --no-save --quiet"
+  "manabi f32|$manabi train --data-dir $data --iters $iters --no-save --quiet --precision f32"
+)
+if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
+  variants+=(
+    "numpy f64|$python bench/reference_numpy.py --data $data --iters $iters --dtype float64"
+    "numpy f32|$python bench/reference_numpy.py --data $data --iters $iters --dtype float32"
+  )
+else
+  echo "bench.sh: NumPy not found (pip install numpy): timing without it" >&2
+fi
+if [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
+  variants+=(
+    "torch f32 autograd|$python bench/reference_torch.py --data $data --iters $iters --grad autograd"
+    "torch f32 manual|$python bench/reference_torch.py --data $data --iters $iters --grad manual"
+  )
+else
+  echo "bench.sh: PyTorch not found (pip install torch): timing without it" >&2
+fi
+
+timer=()
+if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f "%e %M"); fi
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+run_once() { # name command → appends "name seconds rss_kib"
+  local name=$1 cmd=$2 out
+  if [ ${#timer[@]} -gt 0 ]; then
+    out=$( { "${timer[@]}" bash -c "$cmd" > /dev/null; } 2>&1 | tail -n 1 )
+    echo "$name|${out% *}|${out#* }" >> "$results"
+  else
+    local t0 t1
+    t0=$(date +%s.%N); bash -c "$cmd" > /dev/null; t1=$(date +%s.%N)
+    echo "$name|$(echo "$t1 - $t0" | bc)|?" >> "$results"
+  fi
+}
+
+echo "warm-up…" >&2
+for v in "${variants[@]}"; do run_once "warmup" "${v#*|}"; done
+: > "$results"
+for r in $(seq "$rounds"); do
+  echo "round $r of $rounds…" >&2
+  for v in "${variants[@]}"; do run_once "${v%%|*}" "${v#*|}"; done
+done
+
+echo
+echo "seed workload on $(basename "$data"), $iters iterations, whole process; median of $rounds interleaved rounds"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
+echo
+awk -F'|' '
+  { t[$1] = t[$1] " " $2; if ($3 > rss[$1]) rss[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  function median(list,   a, k, i, j, x) {
+    k = split(list, a, " ")
+    for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+  }
+  function span(list,   a, k, i, lo, hi) {
+    k = split(list, a, " "); lo = a[1]; hi = a[1]
+    for (i = 2; i <= k; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+    return sprintf("%.2f–%.2f", lo, hi)
+  }
+  END {
+    for (i = 1; i <= n; i++) m[order[i]] = median(t[order[i]])
+    printf "| %-20s | %9s | %11s | %9s | %15s | %15s |\n", "implementation", "median s", "range s", "peak MiB", "× manabi f64", "× manabi f32"
+    printf "| %-20s | %9s | %11s | %9s | %15s | %15s |\n", "---", "---:", "---:", "---:", "---:", "---:"
+    for (i = 1; i <= n; i++) {
+      name = order[i]
+      printf "| %-20s | %9.2f | %11s | %9.0f | %15.2f | %15.2f |\n", name, m[name], span(t[name]), rss[name] / 1024, m[name] / m["manabi f64"], m[name] / m["manabi f32"]
+    }
+  }' "$results"
+
+if [ "$numerical" = 1 ]; then
+  echo
+  echo "numerical gradient, the book's way (every parameter nudged, two full forward passes each), batch 100, f64:"
+  t0=$(date +%s.%N)
+  $manabi train --data-dir "$data" --iters 3 --no-save --quiet --gradient numerical > /dev/null
+  t1=$(date +%s.%N)
+  echo "  manabi --gradient numerical: $(echo "scale=2; ($t1 - $t0) / 3" | bc) s per iteration (3 iterations, load and 1 evaluation included)"
+  if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
+    echo "  numpy:                       $("$python" bench/reference_numpy.py --data "$data" --numerical 1 | sed 's/.*"seconds_per_iteration": \[\([0-9.]*\).*/\1/') s per iteration"
+  fi
+fi
+if [ "$numerical_fast" = 1 ]; then
+  echo
+  echo "a whole run trained by the incremental numerical gradient (f64):"
+  /usr/bin/time -f "  manabi --gradient numerical-fast: %e s wall, %M KiB peak" \
+    $manabi train --data-dir "$data" --iters "$iters" --no-save --quiet --gradient numerical-fast | tail -n 2
+fi
