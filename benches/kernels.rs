@@ -11,10 +11,9 @@ use std::time::Instant;
 use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::Engine;
-use manabi::engine::fast::batch::SparseBatch;
+use manabi::engine::fast::batch::Batch;
 use manabi::engine::fast::float::Float;
 use manabi::engine::fast::net::FastNet;
-use manabi::engine::fast::sparse::SparseSplit;
 use manabi::engine::fast::{
     Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, numerical,
     sgd_update,
@@ -38,17 +37,15 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let fast = FastNet::<F>::from_net(net);
-    let train = SparseSplit::new(&data.train);
-    let test = SparseSplit::new(&data.test);
     let mut rng = Rng::new(1);
     let batches: Vec<Vec<usize>> = (0..64).map(|_| rng.choice(data.train.len(), 100)).collect();
-    let mut batch = SparseBatch::<F>::default();
+    let mut batch = Batch::default();
     let mut k = 0;
     let gather = time(2000, || {
-        batch.fill_from(&train, &batches[k % 64]);
+        batch.fill_from(&data.train, &batches[k % 64]);
         k += 1;
     });
-    batch.fill_from(&train, &batches[0]);
+    batch.fill_from(&data.train, &batches[0]);
     let mut act = Activations::default();
     let mut scratch = BackwardScratch::default();
     let mut grads = Grads::zeros_like(&fast);
@@ -59,8 +56,8 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let mut updated = fast.clone();
     let upd = time(2000, || sgd_update(&mut updated, &grads, 1e-9));
     let eval = time(5, || {
-        black_box(accuracy(&fast, &train));
-        black_box(accuracy(&fast, &test));
+        black_box(accuracy(&fast, &data.train));
+        black_box(accuracy(&fast, &data.test));
     });
     let nnz = batch.nnz();
     let per = |s: f64| {

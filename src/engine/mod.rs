@@ -60,12 +60,8 @@ pub trait Engine {
 
 /// The engine `config` asks for, starting from `net`.
 pub fn new(config: &TrainConfig, net: &TwoLayerNet) -> Box<dyn Engine> {
-    // The fast engine numbers pixels with 16 bits; larger images (none of the
-    // MNIST family) take the reference path.
-    let too_large = net.params.sizes().0 > fast::sparse::MAX_PIXELS;
     match (config.engine, config.precision) {
         (EngineKind::Reference, _) => Box::new(Reference::new(net.clone())),
-        (EngineKind::Fast, _) if too_large => Box::new(Reference::new(net.clone())),
         (EngineKind::Fast, Precision::F64) => Box::new(fast::FastEngine::<f64>::new(net)),
         (EngineKind::Fast, Precision::F32) => Box::new(fast::FastEngine::<f32>::new(net)),
     }

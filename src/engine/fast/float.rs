@@ -50,6 +50,9 @@ pub trait Float:
     fn exp(self) -> Self;
     /// ln x (the standard library's).
     fn ln(self) -> Self;
+    /// self · a + b in one rounding: one instruction where the processor has
+    /// FMA (kernels only call it there).
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 impl Float for f64 {
@@ -82,6 +85,11 @@ impl Float for f64 {
     fn ln(self) -> Self {
         f64::ln(self)
     }
+
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
 }
 
 impl Float for f32 {
@@ -113,6 +121,11 @@ impl Float for f32 {
     #[inline(always)]
     fn ln(self) -> Self {
         f32::ln(self)
+    }
+
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32::mul_add(self, a, b)
     }
 }
 

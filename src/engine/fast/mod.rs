@@ -3,18 +3,16 @@
 //! Same network, same formulas, same order of steps as the reference
 //! engine; what changes is how the arithmetic is laid out:
 //!
-//! - **zero pixels are skipped** ([`batch`]): they add nothing to x·W1 nor to
-//!   ∂L/∂W1 = xᵀ·δ, so skipping them is exact. Each image's non-zero pixels
-//!   are found once per run ([`sparse`]) and reused by every batch and every
-//!   evaluation;
-//! - **cache-sized blocks** ([`net`]): the hidden layer is cut into blocks of
-//!   16 (f32) or 8 (f64) units whose slice of W1 fits the fastest cache, and
-//!   every pass walks the batch once per block;
+//! - **tiled products that skip zero pixels** ([`net`]): x·W1 and xᵀ·δ keep
+//!   their running sums in vector registers, and a pixel that is zero in
+//!   every image of a tile is skipped — exact, it would only add zeros;
+//! - **bytes, not floats** ([`batch`]): images stay one byte per pixel and
+//!   are scaled through a table as they are read, so a batch fits the cache;
 //! - **no allocation per iteration**: the batch, the activations and the
 //!   gradients live in buffers reused for the whole run;
-//! - **both cores**: blocks are split between threads in the forward and
-//!   backward passes, samples in evaluation; the partitions never depend on
-//!   the thread count, and neither does the result;
+//! - **both cores**: samples are split between threads in the forward pass
+//!   and in evaluation, pixels (rows of ∂L/∂W1) in the backward pass; the
+//!   partitions never depend on the thread count, and neither does the result;
 //! - **f32 or f64** ([`float`]), with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time
 //!   ([`simd`]).
@@ -30,9 +28,6 @@ pub mod float;
 pub mod net;
 pub mod numerical;
 pub mod simd;
-pub mod sparse;
-
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -41,18 +36,21 @@ use crate::train::GradientMethod;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
 use super::Engine;
-use batch::SparseBatch;
+use batch::{Batch, scale_table};
 use float::Float;
-use net::{FastNet, argmax, cross_entropy, softmax};
-use sparse::SparseSplit;
+use net::{FastNet, activate, argmax, cross_entropy, softmax, weight_gradient};
 
+/// Samples per parallel task in the forward pass.
+const FORWARD_GRAIN: usize = 52;
+/// Pixels (rows of ∂L/∂W1) per parallel task in the backward pass.
+const BACKWARD_GRAIN: usize = 196;
 /// Samples per parallel task in evaluation.
-const EVAL_GRAIN: usize = 100;
+const EVAL_GRAIN: usize = 500;
 
 /// ∂L/∂W for W1, b1, W2, b2, laid out (and padded) like the network.
 #[derive(Debug, Clone, Default)]
 pub struct Grads<F> {
-    /// ∂L/∂W1, `[block][pixel][lane]`.
+    /// ∂L/∂W1: (d, hp).
     pub w1: Vec<F>,
     /// ∂L/∂b1: (hp,).
     pub b1: Vec<F>,
@@ -99,11 +97,9 @@ impl<F: Float> Grads<F> {
 /// What the forward pass leaves for the backward pass, for a whole batch.
 #[derive(Debug, Clone, Default)]
 pub struct Activations<F> {
-    /// Samples.
-    n: usize,
-    /// a1 = x·W1 + b1, `[block][sample][lane]`.
+    /// a1 = x·W1 + b1: (n, hp).
     pub a1: Vec<F>,
-    /// z1 = h(a1), `[block][sample][lane]`.
+    /// z1 = h(a1): (n, hp).
     pub z1: Vec<F>,
     /// y = softmax(z1·W2 + b2): (n, k).
     pub y: Vec<F>,
@@ -113,7 +109,6 @@ pub struct Activations<F> {
 
 impl<F: Float> Activations<F> {
     fn resize(&mut self, n: usize, hp: usize, k: usize) {
-        self.n = n;
         self.a1.resize(n * hp, F::ZERO);
         self.z1.resize(n * hp, F::ZERO);
         self.y.resize(n * k, F::ZERO);
@@ -126,27 +121,24 @@ impl<F: Float> Activations<F> {
         let sum: F = self.ell.iter().copied().sum();
         (sum / F::from_f64(n as f64)).to_f64()
     }
-
-    /// z1 of sample `s`, hidden block `b` (LANES units).
-    #[inline(always)]
-    fn z1_block(&self, b: usize, s: usize) -> &[F] {
-        &self.z1[(b * self.n + s) * F::LANES..][..F::LANES]
-    }
 }
 
-/// The forward pass over a batch: hidden blocks split between threads, then
-/// the output layer, softmax and loss sample by sample.
-pub fn forward<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, out: &mut Activations<F>) {
-    out.resize(batch.n, net.hp, net.k);
-    let chunk = batch.n * F::LANES;
-    if chunk > 0 {
-        out.a1
-            .par_chunks_mut(chunk)
-            .zip(out.z1.par_chunks_mut(chunk))
-            .enumerate()
-            .for_each(|(b, (a1, z1))| hidden_layer_block(net, batch, b, a1, z1));
-    }
-    output_layer(net, batch, out);
+/// The forward pass over a batch, samples split between threads.
+pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
+    let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
+    out.resize(n, hp, k);
+    let g = FORWARD_GRAIN;
+    out.a1
+        .par_chunks_mut(g * hp)
+        .zip(out.z1.par_chunks_mut(g * hp))
+        .zip(out.y.par_chunks_mut(g * k))
+        .zip(out.ell.par_chunks_mut(g))
+        .enumerate()
+        .for_each(|(c, (((a1, z1), y), ell))| {
+            let first = c * g;
+            let x = &batch.pixels[first * d..(first + ell.len()) * d];
+            forward_samples(net, x, &batch.labels[first..], a1, z1, y, ell)
+        });
 }
 
 /// The forward pass over a batch on the calling thread; returns the loss.
@@ -155,42 +147,37 @@ pub fn forward<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, out: &mut Act
 /// whole copy of the network and runs whole passes.
 pub fn forward_loss_serial<F: Float>(
     net: &FastNet<F>,
-    batch: &SparseBatch<F>,
+    batch: &Batch,
     out: &mut Activations<F>,
 ) -> f64 {
     out.resize(batch.n, net.hp, net.k);
-    let chunk = batch.n * F::LANES;
-    for b in 0..net.blocks() {
-        let r = b * chunk..(b + 1) * chunk;
-        hidden_layer_block(net, batch, b, &mut out.a1[r.clone()], &mut out.z1[r]);
-    }
-    output_layer(net, batch, out);
+    let Activations { a1, z1, y, ell } = out;
+    forward_samples(net, &batch.pixels, &batch.labels, a1, z1, y, ell);
     out.loss()
 }
 
 crate::kernel! {
-    /// Hidden block `b` of every sample of the batch: a1 and z1.
-    fn hidden_layer_block<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, b: usize, a1: &mut [F], z1: &mut [F]) {
-        let lanes = F::LANES;
-        for s in 0..batch.n {
-            let (pixels, values) = batch.row(s);
-            net.hidden_block(b, pixels, values, &mut a1[s * lanes..][..lanes], &mut z1[s * lanes..][..lanes]);
-        }
-    }
-}
-
-crate::kernel! {
-    /// y = softmax(z1·W2 + b2) and each sample's share of the loss.
-    fn output_layer<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, out: &mut Activations<F>) {
-        let k = net.k;
-        let mut y = std::mem::take(&mut out.y);
-        for s in 0..batch.n {
+    /// Images `x` (with their `labels`) through the network: a1, z1, y and
+    /// each one's share of the loss, one per element of `ell`.
+    fn forward_samples<F: Float>(
+        net: &FastNet<F>,
+        x: &[u8],
+        labels: &[usize],
+        a1: &mut [F],
+        z1: &mut [F],
+        y: &mut [F],
+        ell: &mut [F],
+    ) {
+        let (n, hp, k) = (ell.len(), net.hp, net.k);
+        let scale = scale_table::<F>();
+        net.hidden_pre(x, n, &scale, a1);
+        activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        for s in 0..n {
             let ys = &mut y[s * k..][..k];
-            net.output(|b| out.z1_block(b, s), ys);
+            net.output(&z1[s * hp..][..hp], ys);
             softmax(ys);
-            out.ell[s] = cross_entropy(ys, batch.labels[s]);
+            ell[s] = cross_entropy(ys, labels[s]);
         }
-        out.y = y;
     }
 }
 
@@ -199,7 +186,7 @@ crate::kernel! {
 pub struct BackwardScratch<F> {
     /// ∂L/∂a2 = (y − t) / N: (n, k).
     dy: Vec<F>,
-    /// ∂L/∂a1, `[block][sample][lane]`.
+    /// ∂L/∂a1: (n, hp).
     da1: Vec<F>,
 }
 
@@ -207,36 +194,41 @@ pub struct BackwardScratch<F> {
 /// Affine1, from the activations of [`forward`].
 pub fn backward<F: Float>(
     net: &FastNet<F>,
-    batch: &SparseBatch<F>,
+    batch: &Batch,
     act: &Activations<F>,
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
     backward_top(net, batch, act, &mut scratch.dy, &mut scratch.da1, grads);
-    // Affine1: dW1 = xᵀ·da1, block by block in parallel, zero pixels skipped.
-    let da1 = &scratch.da1[..];
-    let (chunk, n) = (net.d * F::LANES, batch.n);
+    // Affine1: dW1 = xᵀ·da1, rows (pixels) split between threads.
+    let (da1, hp, g) = (&scratch.da1[..], net.hp, BACKWARD_GRAIN);
     grads
         .w1
-        .par_chunks_mut(chunk)
+        .par_chunks_mut(g * hp)
         .enumerate()
-        .for_each(|(b, dw1)| weight_block(batch, &da1[b * n * F::LANES..][..n * F::LANES], dw1));
+        .for_each(|(c, rows)| weight_rows(batch, da1, c * g, rows));
+}
+
+crate::kernel! {
+    /// Rows `first..` of ∂L/∂W1 = xᵀ·da1.
+    fn weight_rows<F: Float>(batch: &Batch, da1: &[F], first: usize, rows: &mut [F]) {
+        let scale = scale_table::<F>();
+        weight_gradient(&batch.pixels, batch.n, batch.d, da1, &scale, first, rows);
+    }
 }
 
 crate::kernel! {
     /// Everything of backprop but ∂L/∂W1: from the loss down to ∂L/∂a1 and ∂L/∂b1.
     fn backward_top<F: Float>(
         net: &FastNet<F>,
-        batch: &SparseBatch<F>,
+        batch: &Batch,
         act: &Activations<F>,
         dy: &mut Vec<F>,
         da1: &mut Vec<F>,
         grads: &mut Grads<F>,
     ) {
-        let (n, h, hp, k, lanes) = (batch.n, net.h, net.hp, net.k, F::LANES);
+        let (n, h, hp, k) = (batch.n, net.h, net.hp, net.k);
         let batch_size = F::from_f64(n as f64);
-        // Unit j of sample s in the block layout.
-        let at = |s: usize, j: usize| ((j / lanes) * n + s) * lanes + j % lanes;
 
         // SoftmaxWithLoss: dx = y.copy(); dx[arange(N), t] -= 1; dx / batch_size
         dy.clear();
@@ -256,8 +248,8 @@ crate::kernel! {
         da1.resize(n * hp, F::ZERO);
         for s in 0..n {
             let dys = &dy[s * k..][..k];
-            for j in 0..h {
-                let z = act.z1[at(s, j)];
+            let z1s = &act.z1[s * hp..][..h];
+            for (j, &z) in z1s.iter().enumerate() {
                 let g = &mut grads.w2[j * k..][..k];
                 for c in 0..k {
                     g[c] += z * dys[c];
@@ -266,13 +258,14 @@ crate::kernel! {
             for c in 0..k {
                 grads.b2[c] += dys[c];
             }
-            for j in 0..h {
+            let dz1 = &mut da1[s * hp..][..h];
+            for (j, d) in dz1.iter_mut().enumerate() {
                 let w = &net.w2[j * k..][..k];
                 let mut sum = F::ZERO;
                 for c in 0..k {
                     sum += dys[c] * w[c];
                 }
-                da1[at(s, j)] = sum;
+                *d = sum;
             }
         }
 
@@ -294,32 +287,9 @@ crate::kernel! {
 
         // Affine1's bias: db1 = Σₙ da1, in sample order.
         grads.b1.fill(F::ZERO);
-        for b in 0..hp / lanes {
-            let g = &mut grads.b1[b * lanes..][..lanes];
-            for s in 0..n {
-                let d = &da1[(b * n + s) * lanes..][..lanes];
-                for l in 0..lanes {
-                    g[l] += d[l];
-                }
-            }
-        }
-    }
-}
-
-crate::kernel! {
-    /// One block of ∂L/∂W1 = xᵀ·da1: each sample adds value × its da1 block
-    /// to the row of each of its non-zero pixels, samples in order.
-    fn weight_block<F: Float>(batch: &SparseBatch<F>, da1: &[F], dw1: &mut [F]) {
-        let lanes = F::LANES;
-        dw1.fill(F::ZERO);
-        for s in 0..batch.n {
-            let (pixels, values) = batch.row(s);
-            let d = &da1[s * lanes..][..lanes];
-            for (&p, &v) in pixels.iter().zip(values) {
-                let row = &mut dw1[p as usize * lanes..][..lanes];
-                for l in 0..lanes {
-                    row[l] += v * d[l];
-                }
+        for row in da1.chunks_exact(hp) {
+            for (g, &d) in grads.b1.iter_mut().zip(row) {
+                *g += d;
             }
         }
     }
@@ -344,66 +314,46 @@ crate::kernel! {
 
 /// The fraction of `split` whose most probable class is the label, samples
 /// split between threads.
-pub fn accuracy<F: Float>(net: &FastNet<F>, split: &SparseSplit) -> f64 {
+pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
     let n = split.len();
     if n == 0 {
         return 0.0;
     }
-    let correct: usize = (0..n.div_ceil(EVAL_GRAIN))
-        .into_par_iter()
+    let d = split.pixels_per_image();
+    let correct: usize = split
+        .images()
+        .par_chunks(EVAL_GRAIN * d)
+        .zip(split.labels().par_chunks(EVAL_GRAIN))
         .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(values, a1, z1), c| {
-                count_correct(
-                    net,
-                    split,
-                    c * EVAL_GRAIN,
-                    ((c + 1) * EVAL_GRAIN).min(n),
-                    values,
-                    a1,
-                    z1,
-                )
-            },
+            || (Vec::new(), Vec::new()),
+            |(a1, z1), (x, labels)| count_correct(net, x, labels, a1, z1),
         )
         .sum();
     correct as f64 / n as f64
 }
 
 crate::kernel! {
-    /// How many of the samples `first..end` the network labels correctly.
+    /// How many of the images `x` the network labels correctly.
     fn count_correct<F: Float>(
         net: &FastNet<F>,
-        split: &SparseSplit,
-        first: usize,
-        end: usize,
-        values: &mut Vec<F>,
+        x: &[u8],
+        labels: &[u8],
         a1: &mut Vec<F>,
         z1: &mut Vec<F>,
     ) -> usize {
-        let (n, hp, k, lanes) = (end - first, net.hp, net.k, F::LANES);
-        let scale: [F; 256] = std::array::from_fn(|b| F::from_pixel(b as u8));
-        // The chunk's pixel values, once, in the order of its entries.
-        let (entries_first, entries_end) = (split.entry(first), split.entry(end));
-        values.clear();
-        values.extend(split.bytes(entries_first..entries_end).iter().map(|&b| scale[b as usize]));
+        let (n, hp, k) = (labels.len(), net.hp, net.k);
+        let scale = scale_table::<F>();
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
-        for b in 0..net.blocks() {
-            for s in 0..n {
-                let r = split.entry(first + s) - entries_first..split.entry(first + s + 1) - entries_first;
-                let pixels = split.row(first + s).0;
-                let at = (b * n + s) * lanes;
-                net.hidden_block(b, pixels, &values[r], &mut a1[at..][..lanes], &mut z1[at..][..lanes]);
-            }
-        }
-        let mut a2 = [F::ZERO; 64];
-        let a2 = &mut a2[..k.min(64)];
+        net.hidden_pre(x, n, &scale, a1);
+        activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        let mut a2 = vec![F::ZERO; k];
         let mut correct = 0;
-        for s in 0..n {
-            net.output(|b| &z1[(b * n + s) * lanes..][..lanes], a2);
+        for (s, &label) in labels.iter().enumerate() {
+            net.output(&z1[s * hp..][..hp], &mut a2);
             // softmax keeps the order of the scores, so the argmax of the
             // scores is the argmax of the probabilities.
-            if argmax(a2) == split.label(first + s) {
+            if argmax(&a2) == label as usize {
                 correct += 1;
             }
         }
@@ -414,23 +364,20 @@ crate::kernel! {
 /// The accuracy of `net` on `split`, computed in f64 by the fast engine: the
 /// answer of [`crate::train::evaluate`], sooner.
 pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
-    if net.params.sizes().0 > sparse::MAX_PIXELS || split.pixels_per_image() != net.params.sizes().0
-    {
+    if split.pixels_per_image() != net.params.sizes().0 {
         return crate::train::evaluate(net, split);
     }
-    accuracy(&FastNet::<f64>::from_net(net), &SparseSplit::new(split))
+    accuracy(&FastNet::<f64>::from_net(net), split)
 }
 
 /// The fast engine: a [`FastNet`] and the buffers one iteration needs.
 #[derive(Debug, Clone)]
 pub struct FastEngine<F> {
     net: FastNet<F>,
-    batch: SparseBatch<F>,
+    batch: Batch,
     act: Activations<F>,
     scratch: BackwardScratch<F>,
     grads: Grads<F>,
-    /// The non-zero pixels of the splits seen so far (train and test).
-    splits: Vec<Arc<SparseSplit>>,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -440,11 +387,10 @@ impl<F: Float> FastEngine<F> {
         let grads = Grads::zeros_like(&net);
         FastEngine {
             net,
-            batch: SparseBatch::default(),
+            batch: Batch::default(),
             act: Activations::default(),
             scratch: BackwardScratch::default(),
             grads,
-            splits: Vec::new(),
         }
     }
 
@@ -452,22 +398,11 @@ impl<F: Float> FastEngine<F> {
     pub fn grads_f64(&self) -> crate::params::Params {
         self.grads.to_params(&self.net)
     }
-
-    /// The sparse form of `split`, built on first use.
-    fn sparse(&mut self, split: &Split) -> Arc<SparseSplit> {
-        if let Some(s) = self.splits.iter().find(|s| s.is_of(split)) {
-            return Arc::clone(s);
-        }
-        let s = Arc::new(SparseSplit::new(split));
-        self.splits.push(Arc::clone(&s));
-        s
-    }
 }
 
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
-        let sparse = self.sparse(split);
-        self.batch.fill_from(&sparse, indices);
+        self.batch.fill_from(split, indices);
     }
 
     fn gradient(&mut self, method: GradientMethod) {
@@ -501,8 +436,7 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn accuracy(&mut self, split: &Split) -> f64 {
-        let sparse = self.sparse(split);
-        accuracy(&self.net, &sparse)
+        accuracy(&self.net, split)
     }
 
     fn net(&self) -> TwoLayerNet {

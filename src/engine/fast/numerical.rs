@@ -29,7 +29,7 @@
 
 use rayon::prelude::*;
 
-use super::batch::SparseBatch;
+use super::batch::Batch;
 use super::float::Float;
 use super::net::{FastNet, activate};
 use super::{Activations, Grads, forward, forward_loss_serial};
@@ -43,7 +43,7 @@ const LITERAL_GRAIN: usize = 256;
 /// The book's numerical gradient: for every parameter, two full forward
 /// passes of the batch. Parameters are shared out between threads, each
 /// with its own copy of the network.
-pub fn literal<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, grads: &mut Grads<F>) {
+pub fn literal<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
     let h = F::from_f64(H);
     let count = net.len();
     let values: Vec<(usize, F)> = (0..count.div_ceil(LITERAL_GRAIN))
@@ -92,7 +92,7 @@ struct SampleTerms<F> {
 /// The numerical gradient by incremental central differences (see the
 /// module notes): the same formula as [`literal`], a few thousand times
 /// less work.
-pub fn incremental<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, grads: &mut Grads<F>) {
+pub fn incremental<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
     let mut act = Activations::default();
     forward(net, batch, &mut act);
     let n = batch.n;
@@ -127,25 +127,30 @@ pub fn incremental<F: Float>(net: &FastNet<F>, batch: &SparseBatch<F>, grads: &m
     {
         *g *= scale;
     }
-    // W1, one block of hidden units per task: each sample adds its term for
-    // the pixel's value to the row of each of its non-zero pixels.
-    let (lanes, d, hp) = (F::LANES, net.d, net.hp);
+    // W1, rows (pixels) split between threads: each sample adds its term
+    // for the pixel's value to the row of each of its non-zero pixels.
+    let hp = net.hp;
+    const ROWS: usize = 98;
     grads
         .w1
-        .par_chunks_mut(d * lanes)
+        .par_chunks_mut(ROWS * hp)
         .enumerate()
-        .for_each(|(b, block)| {
+        .for_each(|(c, rows)| {
+            let first = c * ROWS;
             for (s, t) in terms.iter().enumerate() {
-                let (pixels, _) = batch.row(s);
-                for (&p, &byte) in pixels.iter().zip(batch.bytes(s)) {
-                    let term = &t.w1[t.slot[byte as usize] as usize * hp + b * lanes..][..lanes];
-                    let row = &mut block[p as usize * lanes..][..lanes];
-                    for l in 0..lanes {
+                let x = &batch.row(s)[first..first + rows.len() / hp];
+                for (p, &byte) in x.iter().enumerate() {
+                    if byte == 0 {
+                        continue;
+                    }
+                    let term = &t.w1[t.slot[byte as usize] as usize * hp..][..hp];
+                    let row = &mut rows[p * hp..][..hp];
+                    for l in 0..hp {
                         row[l] += term[l];
                     }
                 }
             }
-            for g in block.iter_mut() {
+            for g in rows.iter_mut() {
                 *g *= scale;
             }
         });
@@ -208,20 +213,18 @@ struct Outputs<F> {
 /// All of one sample's differences ℓ(θ + h) − ℓ(θ − h).
 fn sample_terms<F: Float>(
     net: &FastNet<F>,
-    batch: &SparseBatch<F>,
+    batch: &Batch,
     act: &Activations<F>,
     s: usize,
     out: &mut SampleTerms<F>,
 ) {
-    let (h, hp, k, lanes) = (net.h, net.hp, net.k, F::LANES);
+    let (h, hp, k) = (net.h, net.hp, net.k);
     let step = F::from_f64(H);
-    let n = batch.n;
-    let unit = |j: usize| ((j / lanes) * n + s) * lanes + j % lanes;
-    let (a1, z1) = (|j: usize| act.a1[unit(j)], |j: usize| act.z1[unit(j)]);
+    let (a1, z1) = (|j: usize| act.a1[s * hp + j], |j: usize| act.z1[s * hp + j]);
 
     // Scores, and the softmax pieces every nudge starts from.
     let mut a2 = vec![F::ZERO; k];
-    net.output(|b| &act.z1[(b * n + s) * lanes..][..lanes], &mut a2);
+    net.output(&act.z1[s * hp..][..hp], &mut a2);
     let mut max = a2[0];
     for &v in &a2 {
         if v > max {
@@ -268,8 +271,8 @@ fn sample_terms<F: Float>(
     out.slot = vec![0; 256];
     out.bytes.clear();
     let mut seen = [false; 256];
-    for &byte in batch.bytes(s) {
-        if !seen[byte as usize] {
+    for &byte in batch.row(s) {
+        if byte != 0 && !seen[byte as usize] {
             seen[byte as usize] = true;
             out.slot[byte as usize] = out.bytes.len() as u8;
             out.bytes.push(byte);

@@ -3,10 +3,12 @@
 //! The default x86-64 target only promises SSE2 (2 f64 or 4 f32 per
 //! instruction). Most machines have AVX2 (twice as wide), many AVX-512
 //! (four times). The [`kernel!`](crate::kernel) macro compiles a function
-//! once per instruction set and picks one at run time. All versions do the
-//! same additions in the same order (Rust never fuses a multiply and an add
-//! on its own, nor reorders a floating-point sum), so they give the same
-//! bits; only the speed differs.
+//! once per instruction set and picks one at run time. All versions add the
+//! same terms in the same order (Rust never reorders a floating-point sum);
+//! the AVX2 and AVX-512 versions also fuse each product into its sum (FMA),
+//! so they agree with each other bit for bit, and with the SSE2 version to
+//! the last bits. Set `MANABI_SIMD=baseline` or `MANABI_SIMD=avx2` to run a
+//! narrower version.
 
 use std::sync::OnceLock;
 
