@@ -326,7 +326,7 @@ pub struct Trained {
 pub fn train(
     data: &Dataset,
     config: &TrainConfig,
-    observer: &mut dyn Observer,
+    observer: &mut (dyn Observer + Send),
 ) -> Result<Trained, TrainError> {
     train_from(data, config, None, observer)
 }
@@ -340,7 +340,7 @@ pub fn train_from(
     data: &Dataset,
     config: &TrainConfig,
     checkpoint: Option<Checkpoint>,
-    observer: &mut dyn Observer,
+    observer: &mut (dyn Observer + Send),
 ) -> Result<Trained, TrainError> {
     config.validate()?;
     let train_set = &data.train;
@@ -378,47 +378,52 @@ pub fn train_from(
     let start = Instant::now();
     let elapsed_before = history.epochs.last().map_or(0.0, |r| r.elapsed);
 
-    let mut iterations = first;
-    for i in first..config.iters {
-        if observer.should_stop() {
-            break;
+    // The loop runs on a thread of the pool the engine computes with, so each
+    // of its parallel steps starts at once instead of handing work over to
+    // the pool and waiting to be woken up again.
+    rayon::scope(|_| {
+        let mut iterations = first;
+        for i in first..config.iters {
+            if observer.should_stop() {
+                break;
+            }
+            // 1. mini-batch: batch_size samples picked at random
+            let batch_mask = sampler.next(&mut rng);
+            engine.load_batch(train_set, &batch_mask);
+
+            // 2–3. loss and gradient with the current weights
+            engine.gradient(config.gradient);
+
+            // 4. update: W ← W − lr · ∂L/∂W
+            engine.update(config.learning_rate);
+
+            // The book records the batch loss after the update.
+            let loss = engine.loss();
+            history.loss.push(loss);
+            iterations = i + 1;
+            observer.on_iteration(i, loss);
+            if !loss.is_finite() {
+                return Err(TrainError::Diverged { iteration: i, loss });
+            }
+
+            // 5. once per epoch: how well does it do on data it has and hasn't seen?
+            if i % iter_per_epoch == 0 {
+                let record = EpochRecord {
+                    epoch: i / iter_per_epoch,
+                    iteration: i,
+                    train_acc: engine.accuracy(&data.train),
+                    test_acc: engine.accuracy(&data.test),
+                    elapsed: elapsed_before + start.elapsed().as_secs_f64(),
+                };
+                observer.on_epoch(&record, &engine.net());
+                history.epochs.push(record);
+            }
         }
-        // 1. mini-batch: batch_size samples picked at random
-        let batch_mask = sampler.next(&mut rng);
-        engine.load_batch(train_set, &batch_mask);
-
-        // 2–3. loss and gradient with the current weights
-        engine.gradient(config.gradient);
-
-        // 4. update: W ← W − lr · ∂L/∂W
-        engine.update(config.learning_rate);
-
-        // The book records the batch loss after the update.
-        let loss = engine.loss();
-        history.loss.push(loss);
-        iterations = i + 1;
-        observer.on_iteration(i, loss);
-        if !loss.is_finite() {
-            return Err(TrainError::Diverged { iteration: i, loss });
-        }
-
-        // 5. once per epoch: how well does it do on data it has and hasn't seen?
-        if i % iter_per_epoch == 0 {
-            let record = EpochRecord {
-                epoch: i / iter_per_epoch,
-                iteration: i,
-                train_acc: engine.accuracy(&data.train),
-                test_acc: engine.accuracy(&data.test),
-                elapsed: elapsed_before + start.elapsed().as_secs_f64(),
-            };
-            observer.on_epoch(&record, &engine.net());
-            history.epochs.push(record);
-        }
-    }
-    Ok(Trained {
-        net: engine.net(),
-        history,
-        iterations,
+        Ok(Trained {
+            net: engine.net(),
+            history,
+            iterations,
+        })
     })
 }
 

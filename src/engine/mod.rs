@@ -59,7 +59,7 @@ pub trait Engine {
 }
 
 /// The engine `config` asks for, starting from `net`.
-pub fn new(config: &TrainConfig, net: &TwoLayerNet) -> Box<dyn Engine> {
+pub fn new(config: &TrainConfig, net: &TwoLayerNet) -> Box<dyn Engine + Send> {
     match (config.engine, config.precision) {
         (EngineKind::Reference, _) => Box::new(Reference::new(net.clone())),
         (EngineKind::Fast, Precision::F64) => Box::new(fast::FastEngine::<f64>::new(net)),

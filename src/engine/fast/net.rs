@@ -235,14 +235,19 @@ impl<F: Float> FastNet<F> {
         a1: &mut [F],
     ) {
         let (d, hp) = (self.d, self.hp);
-        let rows: [&[u8]; G] = std::array::from_fn(|q| &x[(s0 + q) * d..][..d]);
+        // Checked once here so the loop below, which runs d × (tiles) times
+        // per group, reads without a bounds check per element.
+        assert!(x.len() >= (s0 + G) * d && self.w1.len() >= d * hp && lane + T <= hp);
+        let (xp, wp) = (x.as_ptr(), self.w1.as_ptr());
         let mut acc = [[F::ZERO; T]; G];
         for i in 0..d {
-            let bytes: [u8; G] = std::array::from_fn(|q| rows[q][i]);
+            // SAFETY: s0 + q < s0 + G and i < d, inside x (asserted above).
+            let bytes: [u8; G] = std::array::from_fn(|q| unsafe { *xp.add((s0 + q) * d + i) });
             if bytes.iter().all(|&b| b == 0) {
                 continue;
             }
-            let w: &[F; T] = self.w1[i * hp + lane..][..T].try_into().expect("T wide");
+            // SAFETY: i·hp + lane + T ≤ d·hp, inside W1 (asserted above).
+            let w: &[F; T] = unsafe { &*(wp.add(i * hp + lane) as *const [F; T]) };
             for q in 0..G {
                 let v = scale[bytes[q] as usize];
                 for l in 0..T {
@@ -348,13 +353,18 @@ fn weight_group<F: Float, const P: usize, const T: usize, const FMA: bool>(
     out: &mut [F],
 ) {
     let hp = da1.len() / n.max(1);
+    // Checked once here so the loop below reads without a bounds check.
+    assert!(x.len() >= n * d && i0 + P <= d && da1.len() >= n * hp && lane + T <= hp);
+    let (xp, gp) = (x.as_ptr(), da1.as_ptr());
     let mut acc = [[F::ZERO; T]; P];
     for s in 0..n {
-        let bytes: [u8; P] = x[s * d + i0..][..P].try_into().expect("P bytes");
+        // SAFETY: s < n and i0 + P ≤ d, inside x (asserted above).
+        let bytes: [u8; P] = unsafe { *(xp.add(s * d + i0) as *const [u8; P]) };
         if bytes.iter().all(|&b| b == 0) {
             continue;
         }
-        let g: &[F; T] = da1[s * hp + lane..][..T].try_into().expect("T wide");
+        // SAFETY: s·hp + lane + T ≤ n·hp, inside da1 (asserted above).
+        let g: &[F; T] = unsafe { &*(gp.add(s * hp + lane) as *const [F; T]) };
         for p in 0..P {
             let v = scale[bytes[p] as usize];
             for l in 0..T {
