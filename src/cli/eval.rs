@@ -37,7 +37,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if args.mistakes > 200 {
         bail!("--mistakes {}: draw at most 200", args.mistakes);
     }
-    let data = load_run_data(&config, args.data.data_dir.as_deref(), false)?;
+    let data = load_run_data(&config, args.data.folder()?.as_deref(), false)?;
     if data.test.pixels_per_image() != net.params.sizes().0 {
         bail!(
             "{}: its images have {} pixels but the network takes {}",

@@ -390,7 +390,7 @@ impl Source {
 }
 
 /// `dir/NAME.gz` if it exists, else `dir/NAME`.
-fn find_file(dir: &Path, name: &str) -> Result<PathBuf, DataError> {
+pub(crate) fn find_file(dir: &Path, name: &str) -> Result<PathBuf, DataError> {
     let gz = dir.join(format!("{name}.gz"));
     if gz.exists() {
         return Ok(gz);

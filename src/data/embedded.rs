@@ -19,6 +19,13 @@ const FILES: [&[u8]; 4] = [
     include_bytes!("../../data/mnist-10k/t10k-labels-idx1-ubyte.gz"),
 ];
 
+/// The embedded set's four gzip files as compiled in, each with its base
+/// name (add `.gz` for the file name), in the order of [`FILE_NAMES`]: what
+/// `manabi data info` checksums.
+pub fn embedded_files() -> [(&'static str, &'static [u8]); 4] {
+    [0, 1, 2, 3].map(|i| (FILE_NAMES[i], FILES[i]))
+}
+
 pub(crate) fn dataset() -> Dataset {
     let sources = [0, 1, 2, 3].map(|i| {
         let name = PathBuf::from(format!("{NAME} (embedded)/{}.gz", FILE_NAMES[i]));

@@ -223,6 +223,31 @@ pub enum DataError {
         label: u8,
     },
 
+    /// A named data set is neither in the cache nor installed by a package.
+    #[error(
+        "{name}: {}; {}",
+        not_fetched_where(looked_in, partial.as_ref()),
+        not_fetched_fix(name, *debian_package)
+    )]
+    NotFetched {
+        /// The data set's name, e.g. `mnist`.
+        name: &'static str,
+        /// The folders looked in.
+        looked_in: Vec<PathBuf>,
+        /// A folder holding some but not all of its files, and how many.
+        partial: Option<(PathBuf, usize)>,
+        /// The Debian package that installs it, if any.
+        debian_package: Option<&'static str>,
+    },
+
+    /// There is no folder to keep fetched data sets in.
+    #[error(
+        "no cache folder for data sets on this system; set {}=<folder>, \
+         or name a folder of MNIST-layout files with --data-dir",
+        super::catalog::DATA_ENV
+    )]
+    NoCacheDir,
+
     /// Train and test images have different sizes.
     #[error(
         "{} holds {}×{} images but {} holds {}×{}; \
@@ -244,6 +269,31 @@ pub enum DataError {
         /// Its (rows, cols).
         test: (usize, usize),
     },
+}
+
+fn not_fetched_where(looked_in: &[PathBuf], partial: Option<&(PathBuf, usize)>) -> String {
+    if let Some((dir, n)) = partial {
+        return format!(
+            "{} holds only {n} of its 4 files (an unfinished fetch?)",
+            dir.display()
+        );
+    }
+    let folders: Vec<String> = looked_in.iter().map(|d| d.display().to_string()).collect();
+    if folders.is_empty() {
+        "not fetched yet".to_string()
+    } else {
+        format!("not fetched yet (looked in {})", folders.join(" and "))
+    }
+}
+
+fn not_fetched_fix(name: &str, debian_package: Option<&str>) -> String {
+    let fetch = format!("fetch it with `manabi data fetch {name}`");
+    match debian_package {
+        Some(p) => format!(
+            "{fetch} or `apt-get install {p}`, or name a folder of its files with --data-dir"
+        ),
+        None => format!("{fetch}, or name a folder of its files with --data-dir"),
+    }
 }
 
 fn magic_hint(found: u32) -> &'static str {

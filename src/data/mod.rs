@@ -23,6 +23,12 @@
 //! | `x_train`, `t_train` | [`Loaded::x`], [`Loaded::t`] (or the u8 [`Split`]) |
 //! | `x_train.shape[0]` | [`Split::len`] |
 //!
+//! Full MNIST and Fashion-MNIST are known by name ([`DatasetName`]):
+//! [`resolve`] finds a fetched copy (or Debian's Fashion-MNIST package)
+//! without downloading anything, and [`fetch`] (the `fetch` feature)
+//! downloads one from its mirrors, verified against published checksums.
+//! [`SplitStats`] and [`text_art`] give a learner's first look at the data.
+//!
 //! Every problem with the files — a wrong magic number, a truncated or
 //! corrupt gzip, images and labels that disagree, a label over 9 — is a
 //! [`DataError`] whose message names the file and says what to do.
@@ -34,13 +40,25 @@
 //!          ds.name, ds.train.len(), ds.test.len(), ds.checksum());
 //! ```
 
+mod catalog;
 mod dataset;
+mod digest;
 mod embedded;
 mod error;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod idx;
+mod inspect;
 mod load;
 
+pub use catalog::{
+    DATA_ENV, DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved,
+    Source, identify, identify_dir, resolve,
+};
 pub use dataset::{Dataset, FILE_NAMES, NUM_CLASSES, Split, sha256_hex};
+pub use digest::{Expected, FileDigest, FileSpec, HashKind, Hasher};
+pub use embedded::embedded_files;
 pub use error::{DataError, FileKind};
 pub use idx::Images;
+pub use inspect::{RAMP, SplitStats, text_art};
 pub use load::{Labels, LoadOptions, Loaded, load_mnist};
