@@ -210,6 +210,7 @@ struct Outputs<F> {
     t: usize,
 }
 
+crate::kernel! {
 /// All of one sample's differences ℓ(θ + h) − ℓ(θ − h).
 fn sample_terms<F: Float>(
     net: &FastNet<F>,
@@ -262,9 +263,10 @@ fn sample_terms<F: Float>(
         .collect();
 
     // b1[j]: unit j of this sample moves by ±h.
+    let mut scratch = MoveScratch::default();
     out.b1 = vec![F::ZERO; hp];
     for j in 0..h {
-        out.b1[j] = unit_moves(net, &o, j, a1(j), z1(j), &[step])[0];
+        unit_moves(net, &o, j, a1(j), z1(j), &[step], &mut scratch, &mut out.b1[j..j + 1]);
     }
 
     // W1[i, j]: unit j moves by ±h·x_i, for each distinct non-zero x_i.
@@ -280,19 +282,49 @@ fn sample_terms<F: Float>(
     }
     let steps: Vec<F> = out.bytes.iter().map(|&b| step * F::from_pixel(b)).collect();
     out.w1 = vec![F::ZERO; out.bytes.len() * hp];
+    let mut d = vec![F::ZERO; steps.len()];
     for j in 0..h {
-        let d = unit_moves(net, &o, j, a1(j), z1(j), &steps);
-        for (v, dv) in d.into_iter().enumerate() {
+        unit_moves(net, &o, j, a1(j), z1(j), &steps, &mut scratch, &mut d);
+        for (v, &dv) in d.iter().enumerate() {
             out.w1[v * hp + j] = dv;
         }
     }
 }
+}
 
-/// ℓ(unit j's pre-activation + Δ) − ℓ(… − Δ) for each Δ in `steps`.
+/// out[v] += e · exp(dz[v]·w) for every v: separate slices (so the compiler
+/// knows they don't overlap and uses vector instructions).
+#[inline(always)]
+fn add_scaled_exp<F: Float>(out: &mut [F], dz: &[F], e: F, w: F, small: bool) {
+    let dz = &dz[..out.len()];
+    if small {
+        for (o, &d) in out.iter_mut().zip(dz) {
+            *o += e * exp_small(d * w);
+        }
+    } else {
+        for (o, &d) in out.iter_mut().zip(dz) {
+            *o += e * (d * w).exp();
+        }
+    }
+}
+
+/// Buffers for [`unit_moves`], reused across calls.
+#[derive(Default)]
+struct MoveScratch<F> {
+    dz: Vec<F>,
+    moved: Vec<F>,
+    num: Vec<F>,
+    sum: Vec<F>,
+    y: [Vec<F>; 2],
+}
+
+/// ℓ(unit j's pre-activation + Δ) − ℓ(… − Δ) for each Δ in `steps`, into `out`.
 ///
 /// The unit's new output z' = h(a ± Δ) changes every score by
 /// (z' − z)·W2[j, c], so each exp(score) is multiplied by
 /// exp((z' − z)·W2[j, c]): a tiny exponent, summed as a short series.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn unit_moves<F: Float>(
     net: &FastNet<F>,
     o: &Outputs<F>,
@@ -300,37 +332,46 @@ fn unit_moves<F: Float>(
     a: F,
     z: F,
     steps: &[F],
-) -> Vec<F> {
+    scratch: &mut MoveScratch<F>,
+    out: &mut [F],
+) {
     let k = net.k;
     let w2 = &net.w2[j * k..][..k];
     let m = steps.len();
-    let mut y = [vec![F::ZERO; m], vec![F::ZERO; m]];
+    let w_largest = w2.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
+    let MoveScratch {
+        dz,
+        moved,
+        num,
+        sum,
+        y,
+    } = scratch;
     for (side, sign) in [F::ONE, -F::ONE].into_iter().enumerate() {
-        let mut dz: Vec<F> = steps.iter().map(|&d| a + sign * d).collect();
-        let mut moved = vec![F::ZERO; m];
-        activate(net.activation, &dz, &mut moved);
-        for (d, &zz) in dz.iter_mut().zip(&moved) {
+        dz.clear();
+        dz.extend(steps.iter().map(|&d| a + sign * d));
+        moved.clear();
+        moved.resize(m, F::ZERO);
+        activate(net.activation, dz, moved);
+        for (d, &zz) in dz.iter_mut().zip(moved.iter()) {
             *d = zz - z;
         }
-        let largest = dz.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max)
-            * w2.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
+        let largest = dz.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max) * w_largest;
         let small = largest <= 1e-2;
-        let (mut num, mut sum) = (vec![F::ZERO; m], vec![F::ZERO; m]);
+        sum.clear();
+        sum.resize(m, F::ZERO);
+        num.clear();
+        num.resize(m, F::ZERO);
         for c in 0..k {
             let (ec, w) = (o.e[c], w2[c]);
-            for v in 0..m {
-                let x = dz[v] * w;
-                let f = if small { exp_small(x) } else { x.exp() };
-                let term = ec * f;
-                sum[v] += term;
-                if c == o.t {
-                    num[v] = term;
-                }
+            add_scaled_exp(sum, dz, ec, w, small);
+            if c == o.t {
+                add_scaled_exp(num, dz, ec, w, small);
             }
         }
-        for v in 0..m {
-            y[side][v] = num[v] / sum[v];
-        }
+        y[side].clear();
+        y[side].extend(num.iter().zip(sum.iter()).map(|(&n, &s)| n / s));
     }
-    (0..m).map(|v| loss_difference(y[0][v], y[1][v])).collect()
+    for v in 0..m {
+        out[v] = loss_difference(y[0][v], y[1][v]);
+    }
 }
