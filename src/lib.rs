@@ -8,6 +8,7 @@ pub mod optimizer;
 pub mod params;
 pub mod random;
 pub mod report;
+pub mod serve;
 pub mod train;
 pub mod two_layer_net;
 

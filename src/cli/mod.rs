@@ -6,6 +6,7 @@ mod gradcheck;
 mod predict;
 mod progress;
 mod run_data;
+mod serve;
 mod train;
 
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Fetch full MNIST or Fashion-MNIST (verified), or look at a data set: counts, pixels, one image.
     Data(data::DataCommand),
+    /// Show finished runs in the browser: overlay their curves, look at their hidden units.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command.
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Data(args) => data::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

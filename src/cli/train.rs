@@ -7,6 +7,7 @@
 //! (`runs/<timestamp>/` or `--out DIR`) however it ends: finished, stopped
 //! with Ctrl-C (continue it with `--resume DIR`), or diverged.
 
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +26,7 @@ use manabi::report::{
     RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, fmt_count, overfitting_verdict,
     rule_of_thumb,
 };
+use manabi::serve::LiveObserver;
 use manabi::train::{
     Checkpoint, EpochRecord, GradientMethod, History, Observer, Precision, Sampling, TrainConfig,
     TrainError, train_from,
@@ -113,6 +115,12 @@ pub struct TrainArgs {
     /// One JSON object per epoch (and one at the end) on stdout; other messages go to stderr.
     #[arg(long)]
     json: bool,
+    /// Watch it learn in the browser: serve a live page of the loss, the
+    /// accuracy, W1 and predictions at ADDR (HOST:PORT or PORT; default
+    /// 127.0.0.1:7878, this machine only). The page stays up after the run
+    /// until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::serve::default_addr())]
+    serve: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -160,11 +168,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
         );
     }
     let mode = Mode::choose(args.quiet, args.json);
+    // Bound first: a port in use is reported before anything is loaded or written.
+    let listener = match &args.serve {
+        Some(addr) => Some(super::serve::bind("--serve", addr)?),
+        None => None,
+    };
     let plan = match &args.resume {
         Some(dir) => plan_resume(dir, &args)?,
         None => plan_new(&args)?,
     };
-    execute(plan, mode)
+    execute(plan, mode, listener)
 }
 
 fn plan_new(args: &TrainArgs) -> Result<Plan> {
@@ -290,9 +303,11 @@ fn cut(full: Dataset, n: usize) -> Dataset {
     Dataset { name, train, test }
 }
 
-/// The observers of a run: the screen, the run folder, and Ctrl-C.
+/// The observers of a run: the screen, the run folder, the browser, and Ctrl-C.
 struct Observers {
     progress: Progress,
+    /// With --serve: feeds the live page.
+    live: Option<LiveObserver>,
     /// None with --no-save.
     recorder: Option<RunRecorder>,
     /// What was measured, kept here when there is no recorder.
@@ -303,6 +318,9 @@ struct Observers {
 impl Observer for Observers {
     fn on_iteration(&mut self, iteration: usize, loss: f64) {
         self.progress.on_iteration(iteration, loss);
+        if let Some(live) = &mut self.live {
+            live.on_iteration(iteration, loss);
+        }
         match &mut self.recorder {
             Some(r) => r.on_iteration(iteration, loss),
             None => self.history.loss.push(loss),
@@ -311,6 +329,9 @@ impl Observer for Observers {
 
     fn on_epoch(&mut self, record: &EpochRecord, net: &TwoLayerNet) {
         self.progress.on_epoch(record, net);
+        if let Some(live) = &mut self.live {
+            live.on_epoch(record, net);
+        }
         match &mut self.recorder {
             Some(r) => r.on_epoch(record, net),
             None => self.history.epochs.push(record.clone()),
@@ -339,7 +360,7 @@ fn ctrl_c_flag() -> Arc<AtomicBool> {
     stop
 }
 
-fn execute(plan: Plan, mode: Mode) -> Result<()> {
+fn execute(plan: Plan, mode: Mode, listener: Option<TcpListener>) -> Result<()> {
     let Plan {
         config,
         record,
@@ -413,6 +434,16 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         );
     }
 
+    let (live, live_observer) = match listener {
+        Some(l) => {
+            let run_folder = folder.as_ref().map(|f| f.dir());
+            let say = |line: &str| progress.say(line);
+            let (server, observer) =
+                super::serve::start_live(l, &record, &config, &data, &history, run_folder, say)?;
+            (Some(server), Some(observer))
+        }
+        None => (None, None),
+    };
     let recorder = match &folder {
         Some(folder) => {
             let recorder = RunRecorder::new(folder.clone(), record.clone(), history.clone());
@@ -421,8 +452,10 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         }
         None => None,
     };
+    let stop_after = stop.clone();
     let mut observers = Observers {
         progress,
+        live: live_observer,
         recorder,
         history,
         stop,
@@ -434,6 +467,7 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         mut progress,
         recorder,
         history,
+        live: live_observer,
         ..
     } = observers;
     progress.finish();
@@ -543,6 +577,9 @@ fn execute(plan: Plan, mode: Mode) -> Result<()> {
         println!("{line}");
     }
 
+    if let (Some(server), Some(observer)) = (live, live_observer) {
+        server.finish(observer, status.name(), &stop_after, say);
+    }
     match status {
         RunStatus::Diverged => {
             let (iteration, loss) = diverged.expect("a diverged run has its iteration");
