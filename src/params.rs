@@ -40,7 +40,8 @@ impl Params {
         }
     }
 
-    /// The parameter called `name` ("W1", "b1", "W2" or "b2").
+    /// The parameter called `name` ("W1", "b1", "W2" or "b2"), as the book's
+    /// `params['W1']`.
     pub fn get(&self, name: &str) -> Option<ArrayViewD<'_, f64>> {
         Some(match name {
             "W1" => self.w1.view().into_dyn(),
@@ -71,7 +72,12 @@ impl Params {
         ]
     }
 
-    /// How many numbers the network learns: 39,760 for 784-50-10.
+    /// How many numbers the network learns, D·H + H + H·K + K: 39,760 for
+    /// 784-50-10.
+    ///
+    /// ```
+    /// assert_eq!(manabi::Params::zeros(784, 50, 10).count(), 39_760);
+    /// ```
     pub fn count(&self) -> usize {
         self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
     }

@@ -49,7 +49,13 @@ impl Rng {
         self.inner.next_u64()
     }
 
-    /// A uniform number in [0, 1): the top 53 bits of a draw, scaled by 2⁻⁵³.
+    /// A uniform number u in [0, 1): the top 53 bits of a draw, scaled by
+    /// 2⁻⁵³ (the book's `np.random.rand()`).
+    ///
+    /// ```
+    /// let mut rng = manabi::random::Rng::new(1);
+    /// assert!((0..1000).map(|_| rng.uniform()).all(|u| (0.0..1.0).contains(&u)));
+    /// ```
     pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
@@ -98,11 +104,24 @@ impl Rng {
 
     /// `np.random.choice(n, size)`: `size` indices drawn from `0..n` *with
     /// replacement* (the same sample may appear twice in one mini-batch).
+    ///
+    /// ```
+    /// // A mini-batch of 100 of 8,004 training images.
+    /// let batch_mask = manabi::random::Rng::new(42).choice(8004, 100);
+    /// assert_eq!(batch_mask.len(), 100);
+    /// assert!(batch_mask.iter().all(|&i| i < 8004));
+    /// ```
     pub fn choice(&mut self, n: usize, size: usize) -> Vec<usize> {
         (0..size).map(|_| self.below(n)).collect()
     }
 
     /// `np.random.permutation(n)`: `0..n` in random order (Fisher–Yates).
+    ///
+    /// ```
+    /// let mut p = manabi::random::Rng::new(3).permutation(10);
+    /// p.sort();
+    /// assert_eq!(p, (0..10).collect::<Vec<_>>());
+    /// ```
     pub fn permutation(&mut self, n: usize) -> Vec<usize> {
         let mut p: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {

@@ -243,7 +243,15 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Iterations per epoch: `max(train_size / batch_size, 1)`, in whole iterations.
+    /// Iterations per epoch: `max(⌊train_size / batch_size⌋, 1)`, in whole
+    /// iterations (the book's float division would give 80.04 here).
+    ///
+    /// ```
+    /// let config = manabi::train::TrainConfig::default(); // batch 100
+    /// assert_eq!(config.iter_per_epoch(8004), 80);
+    /// assert_eq!(config.iter_per_epoch(60_000), 600);
+    /// assert_eq!(config.iter_per_epoch(30), 1);
+    /// ```
     pub fn iter_per_epoch(&self, train_size: usize) -> usize {
         (train_size / self.batch_size).max(1)
     }
@@ -451,7 +459,21 @@ impl BatchSampler {
         }
     }
 
-    /// The indices of the next mini-batch.
+    /// The indices of the next mini-batch: `rng.choice(train_size,
+    /// batch_size)` (the book's `np.random.choice`), or the next slice of
+    /// this epoch's shuffled order.
+    ///
+    /// ```
+    /// use manabi::random::Rng;
+    /// use manabi::train::{BatchSampler, Sampling};
+    /// let mut rng = Rng::new(42);
+    /// let mut sampler = BatchSampler::new(Sampling::Shuffle, 10, 5);
+    /// let (mut a, mut b) = (sampler.next(&mut rng), sampler.next(&mut rng));
+    /// // One epoch of shuffled batches sees every sample once.
+    /// a.append(&mut b);
+    /// a.sort();
+    /// assert_eq!(a, (0..10).collect::<Vec<_>>());
+    /// ```
     pub fn next(&mut self, rng: &mut Rng) -> Vec<usize> {
         match self.sampling {
             Sampling::WithReplacement => rng.choice(self.train_size, self.batch_size),
@@ -473,6 +495,15 @@ impl BatchSampler {
 
 /// `x[batch_mask] / 255`, `t[batch_mask]`: the chosen images as a (N, 784)
 /// matrix scaled to [0, 1], and their labels.
+///
+/// ```
+/// use manabi::data::Dataset;
+/// let data = Dataset::embedded();
+/// let (x, t) = manabi::train::gather_batch(&data.train, &[0, 1, 2]);
+/// assert_eq!(x.dim(), (3, 784));
+/// assert!(x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+/// assert_eq!(t, [data.train.label(0), data.train.label(1), data.train.label(2)]);
+/// ```
 pub fn gather_batch(split: &Split, indices: &[usize]) -> (Array2<f64>, Vec<usize>) {
     let d = split.pixels_per_image();
     let mut x = Array2::zeros((indices.len(), d));
@@ -485,7 +516,16 @@ pub fn gather_batch(split: &Split, indices: &[usize]) -> (Array2<f64>, Vec<usize
     (x, t)
 }
 
-/// The accuracy of `net` on a whole split, in chunks so memory stays small.
+/// The accuracy of `net` on a whole split, #{n : argmaxₖ yₙₖ = tₙ} / N,
+/// in chunks so memory stays small.
+///
+/// ```
+/// use manabi::{data::Dataset, TwoLayerNet};
+/// let data = Dataset::embedded();
+/// // Untrained, the network guesses: about one answer in ten is right.
+/// let acc = manabi::train::evaluate(&TwoLayerNet::new(784, 50, 10, 0.01), &data.test);
+/// assert!((0.05..0.2).contains(&acc));
+/// ```
 pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
     if split.is_empty() {
         return 0.0;

@@ -64,8 +64,15 @@ pub struct TwoLayerNet {
 }
 
 impl TwoLayerNet {
-    /// The book's constructor: weights `weight_init_std · N(0, 1)`, biases 0,
-    /// drawn from a generator seeded with [`DEFAULT_SEED`].
+    /// The book's constructor: weights W = `weight_init_std` · N(0, 1),
+    /// biases b = 0, drawn from a generator seeded with [`DEFAULT_SEED`].
+    ///
+    /// ```
+    /// let net = manabi::TwoLayerNet::new(784, 50, 10, 0.01);
+    /// assert_eq!(net.params.b1, ndarray::Array1::<f64>::zeros(50));
+    /// let std = net.params.w1.std(0.0);
+    /// assert!((std - 0.01).abs() < 0.001);
+    /// ```
     pub fn new(
         input_size: usize,
         hidden_size: usize,
@@ -82,7 +89,15 @@ impl TwoLayerNet {
         )
     }
 
-    /// Like [`TwoLayerNet::new`], drawing the weights from `rng`.
+    /// Like [`TwoLayerNet::new`], drawing the weights from `rng`: the same
+    /// seed gives the same network.
+    ///
+    /// ```
+    /// use manabi::{random::Rng, TwoLayerNet};
+    /// let a = TwoLayerNet::with_rng(784, 50, 10, 0.01, &mut Rng::new(7));
+    /// let b = TwoLayerNet::with_rng(784, 50, 10, 0.01, &mut Rng::new(7));
+    /// assert_eq!(a, b);
+    /// ```
     pub fn with_rng(
         input_size: usize,
         hidden_size: usize,
@@ -116,17 +131,69 @@ impl TwoLayerNet {
 
     /// y = softmax(h(x·W1 + b1)·W2 + b2): the probability of each class.
     /// x: (N, 784) → y: (N, 10).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use manabi::{Activation, Params, TwoLayerNet};
+    /// // A 2-3-2 network with the weights of the book's chapter 3.
+    /// let params = Params {
+    ///     w1: array![[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]],
+    ///     b1: array![0.1, 0.2, 0.3],
+    ///     w2: array![[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]],
+    ///     b2: array![0.1, 0.2],
+    /// };
+    /// let net = TwoLayerNet::from_params(params, Activation::Sigmoid);
+    /// let y = net.predict(&array![[1.0, 0.5], [0.0, -2.0]]);
+    /// assert_eq!(y.dim(), (2, 2));
+    /// assert!((y.row(0).sum() - 1.0).abs() < 1e-12); // probabilities
+    /// ```
     pub fn predict(&self, x: &Array2<f64>) -> Array2<f64> {
         let p = &self.params;
         predict_with(&p.w1, &p.b1, &p.w2, &p.b2, self.activation, x)
     }
 
     /// L = cross_entropy_error(predict(x), t): how wrong the network is.
+    ///
+    /// `t` holds one-hot rows (`&Array2<f64>`) or class labels (`&[usize]`,
+    /// `&Array1<usize>`).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use manabi::{Activation, Params, TwoLayerNet};
+    /// let params = Params {
+    ///     w1: array![[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]],
+    ///     b1: array![0.1, 0.2, 0.3],
+    ///     w2: array![[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]],
+    ///     b2: array![0.1, 0.2],
+    /// };
+    /// let net = TwoLayerNet::from_params(params, Activation::Sigmoid);
+    /// let x = array![[1.0, 0.5], [0.0, -2.0]];
+    /// let t = array![[0.0, 1.0], [1.0, 0.0]];
+    /// assert!((net.loss(&x, &t) - 0.664672303323273).abs() < 1e-12);
+    /// // The same with class labels instead of one-hot rows.
+    /// assert!((net.loss(&x, &[1usize, 0][..]) - 0.664672303323273).abs() < 1e-12);
+    /// ```
     pub fn loss<'a>(&self, x: &Array2<f64>, t: impl Into<Target<'a>>) -> f64 {
         cross_entropy_error(&self.predict(x), t.into())
     }
 
-    /// The fraction of samples whose most probable class is the correct one.
+    /// The fraction of samples whose most probable class is the correct one:
+    /// #{n : argmaxₖ yₙₖ = tₙ} / N.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use manabi::{Activation, Params, TwoLayerNet};
+    /// let params = Params {
+    ///     w1: array![[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]],
+    ///     b1: array![0.1, 0.2, 0.3],
+    ///     w2: array![[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]],
+    ///     b2: array![0.1, 0.2],
+    /// };
+    /// let net = TwoLayerNet::from_params(params, Activation::Sigmoid);
+    /// let x = array![[1.0, 0.5], [0.0, -2.0]];
+    /// // It answers 1 for both samples: right for the first only.
+    /// assert_eq!(net.accuracy(&x, &[1usize, 0][..]), 0.5);
+    /// ```
     pub fn accuracy<'a>(&self, x: &Array2<f64>, t: impl Into<Target<'a>>) -> f64 {
         let t = t.into();
         let y = self.predict(x);
@@ -147,6 +214,21 @@ impl TwoLayerNet {
     /// The book writes `loss_W = lambda W: self.loss(x, t)`, a closure that
     /// reads the weights while they are being nudged; here the nudged array is
     /// handed to the closure as its argument.
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use manabi::TwoLayerNet;
+    /// let net = TwoLayerNet::new(4, 3, 2, 0.5);
+    /// let x = Array2::from_shape_fn((5, 4), |(n, i)| ((n * 4 + i) % 7) as f64 / 7.0);
+    /// let t = [0usize, 1, 1, 0, 1];
+    /// let numerical = net.numerical_gradient(&x, &t[..]);
+    /// let backprop = net.gradient(&x, &t[..]);
+    /// // The two ways agree, up to the 1e-7 the loss adds inside its log.
+    /// for ((name, a), (_, b)) in numerical.slices().into_iter().zip(backprop.slices()) {
+    ///     let worst = a.iter().zip(b).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    ///     assert!(worst < 1e-6, "{name}: {worst:e}");
+    /// }
+    /// ```
     pub fn numerical_gradient<'a>(&self, x: &Array2<f64>, t: impl Into<Target<'a>>) -> Params {
         let t = t.into();
         let p = &self.params;
@@ -168,12 +250,31 @@ impl TwoLayerNet {
     ///
     /// One forward pass through the layers, then one backward pass in reverse
     /// order, each layer turning ∂L/∂(its output) into ∂L/∂(its input) and
-    /// ∂L/∂(its parameters).
+    /// ∂L/∂(its parameters). The gradient has the shape of the parameters.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use manabi::{Activation, Params, TwoLayerNet};
+    /// let params = Params {
+    ///     w1: array![[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]],
+    ///     b1: array![0.1, 0.2, 0.3],
+    ///     w2: array![[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]],
+    ///     b2: array![0.1, 0.2],
+    /// };
+    /// let net = TwoLayerNet::from_params(params, Activation::Sigmoid);
+    /// let x = array![[1.0, 0.5], [0.0, -2.0]];
+    /// let grads = net.gradient(&x, &[1usize, 0][..]);
+    /// assert_eq!(grads.w1.dim(), (2, 3));
+    /// // ∂L/∂b2 = Σₙ (yₙ − tₙ) / N: raise the score of class 1, lower class 0.
+    /// assert!((grads.b2[0] + 0.13568099412).abs() < 1e-10);
+    /// assert!((grads.b2[1] - 0.13568099412).abs() < 1e-10);
+    /// ```
     pub fn gradient<'a>(&self, x: &Array2<f64>, t: impl Into<Target<'a>>) -> Params {
         self.loss_and_gradient(x, t).1
     }
 
-    /// The batch loss and [`TwoLayerNet::gradient`] from the same forward pass.
+    /// The batch loss L and [`TwoLayerNet::gradient`] ∂L/∂W from the same
+    /// forward pass.
     pub fn loss_and_gradient<'a>(
         &self,
         x: &Array2<f64>,

@@ -296,7 +296,7 @@ crate::kernel! {
 }
 
 crate::kernel! {
-    /// SGD: params[key] -= lr · grads[key].
+    /// SGD: `params[key] -= lr · grads[key]`.
     pub fn sgd_update<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
         let lr = F::from_f64(lr);
         for (p, g) in [

@@ -1,6 +1,6 @@
 //! The network as flat arrays, and the kernels of its two big products.
 //!
-//! Same parameters and formulas as [`TwoLayerNet`](crate::TwoLayerNet), same
+//! Same parameters and formulas as [`TwoLayerNet`], same
 //! row-major layout as the book's arrays (W1: (d, hp), W2: (hp, k)). The
 //! hidden layer is padded to `hp` units, a multiple of 16, so every inner
 //! loop runs whole vectors; the padding units have zero weights in and out
@@ -15,7 +15,7 @@
 //! Fashion-MNIST). Every sum adds its terms in pixel (or sample) order, as
 //! the book's products would, so the vector width never changes a result;
 //! where the processor has FMA each term is fused into the sum (see
-//! [`madd`]).
+//! `madd`).
 
 use ndarray::{Array1, Array2};
 

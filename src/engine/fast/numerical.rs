@@ -14,9 +14,9 @@
 //! [`incremental`] computes the same differences without recomputing what a
 //! nudge cannot change:
 //!
-//! - nudging W1[i, j] changes only hidden unit j, and only for the samples
-//!   whose pixel i is not zero (by h·xₙᵢ); nudging b1[j] changes unit j of
-//!   every sample (by h); nudging W2[j, c] or b2[c] changes only output c;
+//! - nudging `W1[i, j]` changes only hidden unit j, and only for the samples
+//!   whose pixel i is not zero (by h·xₙᵢ); nudging `b1[j]` changes unit j of
+//!   every sample (by h); nudging `W2[j, c]` or `b2[c]` changes only output c;
 //! - so L(θ ± h) − L(θ) = (1/N) Σ over the affected samples of
 //!   ℓₙ(θ ± h) − ℓₙ(θ), and each ℓₙ(θ ± h) needs only the changed unit's
 //!   new value carried through to the ten outputs;
