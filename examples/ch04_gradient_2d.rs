@@ -1,16 +1,19 @@
 //! The book's `ch04/gradient_2d.py`: the gradient of f(x₀, x₁) = x₀² + x₁²,
 //! at three points and over a whole grid.
 //!
-//! The script draws the grid's negative gradients as arrows (`plt.quiver`);
-//! until plots exist this prints them as a map of arrow characters.
+//! The script draws the grid's negative gradients as arrows (`plt.quiver`,
+//! the book's figure 4-9); this prints them as a map of arrow characters, and
+//! with `--out DIR` draws the figure into `DIR/gradient_2d.png` (and `.svg`).
 //!
-//! Run: `cargo run --release --example ch04_gradient_2d`
+//! Run: `cargo run --release --example ch04_gradient_2d [-- --out DIR]`
 
+mod figure;
 mod numpy_print;
 
 use ndarray::{Array1, Array2, array};
 
 use manabi::gradient::numerical_gradient;
+use manabi::report::plot_gradient_field;
 use numpy_print::array_str;
 
 // def function_2(x): return np.sum(x**2)
@@ -21,10 +24,10 @@ fn function_2<D: ndarray::Dimension>(x: &ndarray::Array<f64, D>) -> f64 {
 }
 
 fn main() {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("ch04_gradient_2d: unexpected argument {arg:?}: this example takes no arguments");
+    let out = figure::out_flag_only().unwrap_or_else(|e| {
+        eprintln!("ch04_gradient_2d: {e}");
         std::process::exit(2);
-    }
+    });
 
     // numerical_gradient(function_2, np.array([3.0, 4.0])) → [6. 8.]
     // and at (0, 2) → [0. 4.], at (3, 0) → [6. 0.]. Exact: (2x₀, 2x₁).
@@ -82,6 +85,17 @@ fn main() {
         longest.0,
         at(longest.1)
     );
+
+    // plt.quiver(X, Y, -grad[0], -grad[1]); plt.show()
+    if let Some(dir) = out {
+        let arrows: Vec<(f64, f64, f64, f64)> = (0..n * n)
+            .map(|k| (xy[[0, k]], xy[[1, k]], -grad[[0, k]], -grad[[1, k]]))
+            .collect();
+        println!();
+        figure::draw("ch04_gradient_2d", &dir, "gradient_2d", |stem| {
+            plot_gradient_field(stem, &arrows, "−∇f(x0, x1) for f = x0² + x1²")
+        });
+    }
 }
 
 /// The arrow among ←↙↓↘→↗↑↖ closest to the direction (dx, dy); · for ~0.
