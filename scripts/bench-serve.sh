@@ -18,27 +18,36 @@ bin=${MANABI:-target/release/manabi}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# One run; prints its training time in seconds.
+# One run; prints its training time in seconds. Its output is read line by
+# line through a pipe, the same way in every setting: no polling that would
+# take CPU from the run being measured.
 run() {
-  local mode=$1 log=$tmp/log.$RANDOM
+  local mode=$1 log=$tmp/log.$RANDOM fifo=$tmp/fifo.$RANDOM pid client= line
+  mkfifo "$fifo"
   if [ "$mode" = plain ]; then
-    "$bin" train --no-save --quiet "${extra[@]}" > "$log"
+    "$bin" train --no-save --quiet "${extra[@]}" > "$fifo" &
   else
-    "$bin" train --no-save --quiet --serve 127.0.0.1:0 "${extra[@]}" > "$log" &
-    local pid=$! client=
-    until grep -q 'watch it learn' "$log" 2>/dev/null; do sleep 0.02; done
-    local url; url=$(grep -o 'http://[^ ]*' "$log" | head -1)
-    case $mode in
-      events) curl -sN "${url}api/live/events" > /dev/null & client=$! ;;
-      browser) chromium --headless --no-sandbox --disable-gpu --no-first-run \
-                 --disable-background-networking --disable-component-update --disable-sync \
-                 --user-data-dir="$tmp/profile.$RANDOM" --window-size=1280,900 "$url" \
-                 > /dev/null 2>&1 & client=$! ;;
-    esac
-    until grep -q 'the page stays up' "$log" 2>/dev/null; do sleep 0.05; done
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    if [ -n "$client" ]; then kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true; fi
+    "$bin" train --no-save --quiet --serve 127.0.0.1:0 "${extra[@]}" > "$fifo" &
   fi
+  pid=$!
+  while IFS= read -r line; do
+    echo "$line" >> "$log"
+    case $line in
+      "watch it learn: "*)
+        local url=${line#watch it learn: }
+        case $mode in
+          events) curl -sN "${url}api/live/events" > /dev/null & client=$! ;;
+          browser) chromium --headless --no-sandbox --disable-gpu --no-first-run \
+                     --disable-background-networking --disable-component-update --disable-sync \
+                     --user-data-dir="$tmp/profile.$RANDOM" --window-size=1280,900 "$url" \
+                     > /dev/null 2>&1 & client=$! ;;
+        esac ;;
+      # --serve keeps the page up after the run: the measurement is over.
+      "the page stays up"*) kill "$pid" ;;
+    esac
+  done < "$fifo"
+  wait "$pid" 2>/dev/null || true
+  if [ -n "$client" ]; then kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true; fi
   sed -n 's/^done: .* in \([0-9.]*\) s;.*/\1/p' "$log"
 }
 

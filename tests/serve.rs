@@ -389,8 +389,8 @@ fn the_stream_delivers_every_epoch_during_a_run() {
         all
     });
     ready.recv_timeout(Duration::from_secs(20)).unwrap();
-    // ~1 ms per iteration: the run lasts about half a second, several updates.
-    let mut observer = Slow(LiveObserver::new(live), Duration::from_millis(1));
+    // ~2 ms per iteration: the run lasts about a second, several updates.
+    let mut observer = Slow(LiveObserver::new(live), Duration::from_millis(2));
     train(&data, &config, &mut observer).unwrap();
     observer.0.finish("completed");
     let events = client.join().unwrap();

@@ -57,13 +57,17 @@ function trendWindow(points) {
 
 // ---------------------------------------------------------------- W1 tiles
 
-// The colour of a weight byte (128 = 0): blue below, white at 0, red above,
-// the map of the run folder's weights.png.
-function diverging(b) {
-  const v = Math.max(-1, Math.min(1, (b - 128) / 127));
-  const [end, t] = v < 0 ? [[33, 102, 172], -v] : [[178, 24, 43], v];
-  return end.map((e) => Math.round(255 + (e - 255) * t));
-}
+// The colour of each weight byte (128 = 0): blue below, white at 0, red
+// above, the map of the run folder's weights.png; a table of 256 entries.
+const DIVERGING = (() => {
+  const table = new Uint8Array(256 * 3);
+  for (let b = 0; b < 256; b++) {
+    const v = Math.max(-1, Math.min(1, (b - 128) / 127));
+    const [end, t] = v < 0 ? [[33, 102, 172], -v] : [[178, 24, 43], v];
+    for (let k = 0; k < 3; k++) table[3 * b + k] = Math.round(255 + (end[k] - 255) * t);
+  }
+  return table;
+})();
 
 function drawTiles(canvas, tiles) {
   const { rows, cols, shown, units } = tiles;
@@ -84,11 +88,11 @@ function drawTiles(canvas, tiles) {
     const oy = Math.floor(j / columns) * (rows + gap);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        const [R, G, B] = diverging(data[j * rows * cols + r * cols + c]);
+        const b = 3 * data[j * rows * cols + r * cols + c];
         const k = ((oy + r) * w + ox + c) * 4;
-        img.data[k] = R;
-        img.data[k + 1] = G;
-        img.data[k + 2] = B;
+        img.data[k] = DIVERGING[b];
+        img.data[k + 1] = DIVERGING[b + 1];
+        img.data[k + 2] = DIVERGING[b + 2];
       }
     }
   }
@@ -117,9 +121,36 @@ const live = {
 // What a test (or a curious reader, in the console) can look at.
 window.manabi = live;
 
+// The moving average of the live loss, kept up to date point by point
+// rather than recomputed at every redraw: over a window of 1 % of the run's
+// iterations (at least 10).
+const trend = { window: 10, ys: [], sum: 0, points: [] };
+
+function extendTrend([x, y]) {
+  if (y === null || !Number.isFinite(y)) return;
+  trend.ys.push(y);
+  trend.sum += y;
+  const n = trend.ys.length;
+  if (n > trend.window) trend.sum -= trend.ys[n - 1 - trend.window];
+  trend.points.push([x, trend.sum / Math.min(n, trend.window)]);
+}
+
+function resetTrend() {
+  trend.ys = [];
+  trend.sum = 0;
+  trend.points = [];
+  for (const p of live.loss) extendTrend(p);
+}
+
 function mergeLoss(points) {
-  for (const p of points) live.loss.push(p);
-  if (live.loss.length > MAX_POINTS) live.loss = live.loss.filter((_, i) => i % 2 === 0);
+  for (const p of points) {
+    live.loss.push(p);
+    extendTrend(p);
+  }
+  if (live.loss.length > MAX_POINTS) {
+    live.loss = live.loss.filter((_, i) => i % 2 === 0);
+    resetTrend();
+  }
 }
 
 function onSnapshot(s) {
@@ -127,6 +158,8 @@ function onSnapshot(s) {
   live.loss = [];
   live.epochs = [];
   live.net = null;
+  trend.window = Math.max(10, Math.round(s.iters / 100));
+  resetTrend();
   apply(s);
   const c = s.config;
   const net = c.network;
@@ -181,19 +214,37 @@ function drawLive() {
     yCap: 3,
     series: [
       { points: live.loss, color: RAW, width: 1, alpha: 0.55 },
-      { points: movingAverage(live.loss, trendWindow(live.loss)), color: TREND, width: 2 },
+      { points: trend.points, color: TREND, width: 2 },
     ],
     legend: [
       { text: "batch loss", color: RAW },
       { text: "moving average", color: TREND },
     ],
   });
-  const epochsTotal = Math.max(1, Math.floor((s.iters - 1) / s.iter_per_epoch));
+  // The accuracy changes once an epoch: redraw it only then (or on resize).
+  const accKey = `${live.epochs.length} ${$("acc-chart").clientWidth}`;
+  if (accKey !== lastAccKey) {
+    lastAccKey = accKey;
+    drawAccuracy(s);
+  }
+  if (live.net) {
+    if (live.net.tiles && $("tiles").dataset.version !== String(live.net.version)) {
+      drawTiles($("tiles"), live.net.tiles);
+      $("tiles").dataset.version = String(live.net.version);
+      const at = last ? ` after epoch ${last.epoch} (iteration ${fmtInt(last.iteration + 1)})` : "";
+      $("tiles-caption").firstChild.textContent = `W1: what each hidden unit looks at${at} `;
+    }
+    if ($("strip").dataset.version !== String(live.net.version)) updateStrip(live.net.predictions);
+  }
+}
+
+let lastAccKey = "";
+function drawAccuracy(s) {
   drawChart($("acc-chart"), {
     xLabel: "epoch",
     yLabel: "accuracy",
     xMin: 0,
-    xMax: epochsTotal,
+    xMax: Math.max(1, Math.floor((s.iters - 1) / s.iter_per_epoch)),
     yMin: 0,
     yMax: 1,
     series: [
@@ -206,15 +257,6 @@ function drawLive() {
     ],
     legendBottom: true,
   });
-  if (live.net) {
-    if (live.net.tiles && $("tiles").dataset.version !== String(live.net.version)) {
-      drawTiles($("tiles"), live.net.tiles);
-      $("tiles").dataset.version = String(live.net.version);
-      const at = last ? ` after epoch ${last.epoch} (iteration ${fmtInt(last.iteration + 1)})` : "";
-      $("tiles-caption").firstChild.textContent = `W1: what each hidden unit looks at${at} `;
-    }
-    updateStrip(live.net.predictions);
-  }
 }
 
 // The strip: the test images, drawn once; their predictions, each epoch.

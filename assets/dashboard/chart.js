@@ -28,21 +28,57 @@ function label(v) {
 // The moving average of `points` ([x, y] pairs, y may be null) over
 // `window` points: the trend under the noise of random mini-batches.
 export function movingAverage(points, window) {
-  const out = [];
-  let sum = 0;
-  let n = 0;
-  const q = [];
+  const ys = [];
+  const xs = [];
   for (const [x, y] of points) {
     if (y === null || !Number.isFinite(y)) continue;
-    q.push(y);
-    sum += y;
-    n += 1;
-    if (n > window) {
-      sum -= q.shift();
-      n -= 1;
-    }
-    out.push([x, sum / n]);
+    xs.push(x);
+    ys.push(y);
   }
+  const out = new Array(ys.length);
+  let sum = 0;
+  for (let i = 0; i < ys.length; i++) {
+    sum += ys[i];
+    if (i >= window) sum -= ys[i - window];
+    out[i] = [xs[i], sum / Math.min(i + 1, window)];
+  }
+  return out;
+}
+
+// At most two points per pixel column — the lowest and the highest, in
+// their order — so a curve of 20,000 iterations on a 500-pixel chart
+// draws the same band with 1,000 segments instead of 20,000.
+function envelope(points, px) {
+  if (points.length < 4) return points;
+  const out = [];
+  let column = null;
+  let lo = null;
+  let hi = null;
+  const flush = () => {
+    if (lo === null) return;
+    if (lo === hi) out.push(lo);
+    else if (lo[0] <= hi[0]) out.push(lo, hi);
+    else out.push(hi, lo);
+  };
+  for (const p of points) {
+    if (p[1] === null || !Number.isFinite(p[1])) {
+      flush();
+      out.push(p);
+      column = null;
+      lo = hi = null;
+      continue;
+    }
+    const c = Math.round(px(p[0]));
+    if (c !== column) {
+      flush();
+      column = c;
+      lo = hi = p;
+    } else {
+      if (p[1] < lo[1]) lo = p;
+      if (p[1] > hi[1]) hi = p;
+    }
+  }
+  flush();
   return out;
 }
 
@@ -64,25 +100,29 @@ export function drawChart(canvas, spec) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
 
-  let xs = [];
-  let ys = [];
+  // Extents from the data only where the spec leaves them open: a chart
+  // redrawn twice a second need not walk 20,000 points for nothing.
   let total = 0;
+  let dataXMax = 0;
   for (const s of spec.series) {
     total += s.points.length;
-    for (const [x, y] of s.points) {
-      xs.push(x);
-      if (y !== null && Number.isFinite(y)) ys.push(y);
-    }
+    if (s.points.length) dataXMax = Math.max(dataXMax, s.points[s.points.length - 1][0]);
   }
-  const dataXMax = xs.length ? xs.reduce((a, b) => Math.max(a, b), -Infinity) : 0;
-  const xMin = spec.xMin ?? (xs.length ? xs.reduce((a, b) => Math.min(a, b), Infinity) : 0);
-  let xMax = spec.xMax ?? (xs.length ? dataXMax : 1);
+  const extent = (pick, fold, start) => {
+    let v = start;
+    for (const s of spec.series) for (const p of s.points) {
+      const x = pick(p);
+      if (x !== null && Number.isFinite(x)) v = fold(v, x);
+    }
+    return Number.isFinite(v) ? v : null;
+  };
+  const xMin = spec.xMin ?? extent((p) => p[0], Math.min, Infinity) ?? 0;
+  let xMax = spec.xMax ?? extent((p) => p[0], Math.max, -Infinity) ?? 1;
   if (!(xMax > xMin)) xMax = xMin + 1;
-  let yMin = spec.yMin ?? (ys.length ? ys.reduce((a, b) => Math.min(a, b), Infinity) : 0);
-  let yMax = spec.yMax ?? (ys.length ? ys.reduce((a, b) => Math.max(a, b), -Infinity) : 1);
+  let yMin = spec.yMin ?? extent((p) => p[1], Math.min, Infinity) ?? 0;
+  let yMax = spec.yMax ?? extent((p) => p[1], Math.max, -Infinity) ?? 1;
   if (spec.yCap !== undefined) yMax = Math.min(yMax, spec.yCap);
   if (!(yMax > yMin)) yMax = yMin + 1;
-  xs = ys = null;
 
   const plot = {
     x: MARGIN.left,
@@ -147,7 +187,7 @@ export function drawChart(canvas, spec) {
     ctx.lineJoin = "round";
     ctx.beginPath();
     let pen = false;
-    for (const [x, y] of s.points) {
+    for (const [x, y] of envelope(s.points, px)) {
       if (y === null || !Number.isFinite(y)) {
         pen = false;
         continue;
