@@ -34,6 +34,7 @@ pub struct ServeArgs {
     addr: String,
 }
 
+/// Serves the runs folder until Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<()> {
     let listener = bind("--addr", &args.addr)?;
     let runs = runs_dir(&args.runs_dir)?;
