@@ -12,6 +12,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,13 +34,25 @@ fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// Kills a child process when dropped, whatever happens to the test.
-struct Reaped(Child);
+/// Kills a child process when dropped, whatever happens to the test; with
+/// `group`, the process group it leads as well.
+struct Reaped {
+    child: Child,
+    group: bool,
+}
 
 impl Drop for Reaped {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if self.group {
+            // chromedriver leads its own process group: the browser it
+            // started goes with it, even if no session ever opened.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -287,14 +300,16 @@ fn the_page_follows_a_run_in_a_real_browser() {
 
     // The browser, ready before training starts.
     let port = free_port();
-    let _driver_process = Reaped(
-        Command::new(&chromedriver)
+    let _driver_process = Reaped {
+        child: Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts"),
-    );
+        group: true,
+    };
     let driver_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let start = Instant::now();
     while TcpStream::connect(driver_addr).is_err() {
@@ -307,8 +322,8 @@ fn the_page_follows_a_run_in_a_real_browser() {
     let driver = Driver::start(driver_addr, &chromium, &tmp.path().join("profile"));
 
     // A run long enough to be watched (a few seconds on two cores).
-    let mut train = Reaped(
-        Command::new(manabi)
+    let mut train = Reaped {
+        child: Command::new(manabi)
             .args([
                 "train",
                 "--serve",
@@ -325,8 +340,9 @@ fn the_page_follows_a_run_in_a_real_browser() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    );
-    let mut out = BufReader::new(train.0.stdout.take().unwrap());
+        group: false,
+    };
+    let mut out = BufReader::new(train.child.stdout.take().unwrap());
     let url = loop {
         let mut line = String::new();
         assert!(out.read_line(&mut line).unwrap() > 0, "no address printed");
