@@ -78,4 +78,4 @@ pub use weights::{
     META_CONFIG, META_ITERATIONS, META_STATUS, SavedWeights, load_weights, read_weights,
     weights_bytes,
 };
-pub use weights_image::{diverging, plot_weights};
+pub use weights_image::{diverging, largest_magnitude, plot_weights};

@@ -51,11 +51,7 @@ pub fn plot_weights(
     let tiles = (0..hidden)
         .map(|j| {
             let column = w1.column(j);
-            let top = column
-                .iter()
-                .map(|w| w.abs())
-                .filter(|w| w.is_finite())
-                .fold(0.0, f64::max);
+            let top = largest_magnitude(column);
             let scale = if top > 0.0 { 1.0 / top } else { 0.0 };
             Tile {
                 pixels: column.iter().map(|&w| diverging(w * scale)).collect(),
@@ -75,6 +71,16 @@ pub fn plot_weights(
         tiles,
     };
     save_png(stem, &grid)
+}
+
+/// The largest finite |w| of one hidden unit's incoming weights: the scale
+/// both the PNG tiles and the live page's tiles draw a unit at.
+pub fn largest_magnitude(column: ndarray::ArrayView1<f64>) -> f64 {
+    column
+        .iter()
+        .map(|w| w.abs())
+        .filter(|w| w.is_finite())
+        .fold(0.0, f64::max)
 }
 
 #[cfg(test)]

@@ -48,11 +48,7 @@ pub fn tiles(w1: &Array2<f64>, rows: usize, cols: usize) -> Option<Value> {
     let mut data = Vec::with_capacity(shown * rows * cols);
     for j in 0..shown {
         let column = w1.column(j);
-        let top = column
-            .iter()
-            .map(|w| w.abs())
-            .filter(|w| w.is_finite())
-            .fold(0.0, f64::max);
+        let top = crate::report::largest_magnitude(column);
         let scale = if top > 0.0 { 127.0 / top } else { 0.0 };
         data.extend(column.iter().map(|&w| {
             let q = if w.is_finite() {
