@@ -12,11 +12,13 @@ use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::Engine;
 use manabi::engine::fast::batch::Batch;
+use manabi::engine::fast::batch::scale_table;
 use manabi::engine::fast::float::Float;
 use manabi::engine::fast::net::FastNet;
+use manabi::engine::fast::panel::Panels;
 use manabi::engine::fast::{
-    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, numerical,
-    sgd_update,
+    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, hidden_layer,
+    numerical, sgd_update,
 };
 use manabi::random::Rng;
 use manabi::train::GradientMethod;
@@ -50,6 +52,12 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let mut scratch = BackwardScratch::default();
     let mut grads = Grads::zeros_like(&fast);
     let fwd = time(2000, || forward(&fast, &batch, &mut act));
+    let mut panels = Panels::default();
+    let mut a1 = vec![F::ZERO; batch.n * fast.hp];
+    let scale = scale_table::<F>();
+    let hidden = time(2000, || {
+        hidden_layer(&fast, &batch.pixels, batch.n, &mut panels, &scale, &mut a1)
+    });
     let bwd = time(2000, || {
         backward(&fast, &batch, &act, &mut scratch, &mut grads)
     });
@@ -70,6 +78,7 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     println!("{}: batch of 100 with {nnz} non-zero pixels", F::NAME);
     println!("  gather a batch        {}", per(gather));
     println!("  forward               {}", per(fwd));
+    println!("    of which x·W1 + b1  {}", per(hidden));
     println!("  backward              {}", per(bwd));
     println!("  SGD update            {:8.1} µs", upd * 1e6);
     println!(

@@ -37,8 +37,6 @@ pub trait Float:
     const ONE: Self;
     /// "f32" or "f64".
     const NAME: &'static str;
-    /// How many fit in 64 bytes: one cache line, one AVX-512 register.
-    const LANES: usize;
     /// From an f64 (rounded for f32).
     fn from_f64(v: f64) -> Self;
     /// To an f64 (exact).
@@ -53,13 +51,22 @@ pub trait Float:
     /// self · a + b in one rounding: one instruction where the processor has
     /// FMA (kernels only call it there).
     fn mul_add(self, a: Self, b: Self) -> Self;
+    /// An AVX-512 register of this type.
+    #[cfg(target_arch = "x86_64")]
+    type Zmm: super::vector::Vector<Self>;
+    /// An AVX2 register of this type.
+    #[cfg(target_arch = "x86_64")]
+    type Ymm: super::vector::Vector<Self>;
 }
 
 impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f64";
-    const LANES: usize = 16;
+    #[cfg(target_arch = "x86_64")]
+    type Zmm = super::vector::Zmm64;
+    #[cfg(target_arch = "x86_64")]
+    type Ymm = super::vector::Ymm64;
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -96,7 +103,10 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f32";
-    const LANES: usize = 16;
+    #[cfg(target_arch = "x86_64")]
+    type Zmm = super::vector::Zmm32;
+    #[cfg(target_arch = "x86_64")]
+    type Ymm = super::vector::Ymm32;
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {

@@ -4,15 +4,19 @@
 //! engine; what changes is how the arithmetic is laid out:
 //!
 //! - **tiled products that skip zero pixels** ([`net`]): x·W1 and xᵀ·δ keep
-//!   their running sums in vector registers, and a pixel that is zero in
-//!   every image of a tile is skipped — exact, it would only add zeros;
+//!   their running sums in vector registers ([`vector`]), and a pixel that
+//!   is zero in every image of a tile is skipped — exact, it would only add
+//!   zeros; for x·W1 the lit pixels are listed first, in blocks whose rows
+//!   of W1 fit the L1 cache ([`panel`]);
 //! - **bytes, not floats** ([`batch`]): images stay one byte per pixel and
 //!   are scaled through a table as they are read, so a batch fits the cache;
 //! - **no allocation per iteration**: the batch, the activations and the
 //!   gradients live in buffers reused for the whole run;
-//! - **both cores**: samples are split between threads in the forward pass
-//!   and in evaluation, pixels (rows of ∂L/∂W1) in the backward pass; the
-//!   partitions never depend on the thread count, and neither does the result;
+//! - **both cores**: an iteration's forward passes, ∂L/∂W1 and update are
+//!   each cut in two halves, the second run by a helper thread that waits
+//!   spinning between them ([`team`]); evaluation splits its images between
+//!   the threads of the pool. The halves never depend on the thread count,
+//!   and neither does the result;
 //! - **f32 or f64** ([`float`]), with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time
 //!   ([`simd`]).
@@ -27,7 +31,10 @@ pub mod batch;
 pub mod float;
 pub mod net;
 pub mod numerical;
+pub mod panel;
 pub mod simd;
+pub mod team;
+pub mod vector;
 
 use rayon::prelude::*;
 
@@ -39,13 +46,10 @@ use super::Engine;
 use batch::{Batch, scale_table};
 use float::Float;
 use net::{FastNet, activate, argmax, cross_entropy, softmax, weight_gradient};
+use panel::Panels;
 
-/// Samples per parallel task in the forward pass.
-const FORWARD_GRAIN: usize = 52;
-/// Pixels (rows of ∂L/∂W1) per parallel task in the backward pass.
-const BACKWARD_GRAIN: usize = 196;
-/// Samples per parallel task in evaluation.
-const EVAL_GRAIN: usize = 500;
+/// Samples per parallel task in evaluation (whole groups of [`panel::GROUP`]).
+const EVAL_GRAIN: usize = 100 * panel::GROUP;
 
 /// ∂L/∂W for W1, b1, W2, b2, laid out (and padded) like the network.
 #[derive(Debug, Clone, Default)]
@@ -105,6 +109,8 @@ pub struct Activations<F> {
     pub y: Vec<F>,
     /// −log(y_t + 1e-7) per sample: (n,).
     pub ell: Vec<F>,
+    /// The lit pixels of each parallel task's images.
+    panels: Vec<Panels>,
 }
 
 impl<F: Float> Activations<F> {
@@ -113,6 +119,7 @@ impl<F: Float> Activations<F> {
         self.z1.resize(n * hp, F::ZERO);
         self.y.resize(n * k, F::ZERO);
         self.ell.resize(n, F::ZERO);
+        self.panels.resize_with(2, Panels::default);
     }
 
     /// L = −Σ log(y_t + 1e-7) / N, summed in sample order.
@@ -123,22 +130,30 @@ impl<F: Float> Activations<F> {
     }
 }
 
-/// The forward pass over a batch, samples split between threads.
+/// The forward pass over a batch, its samples in two halves, one per thread
+/// (a half is whole groups of [`panel::GROUP`]: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
     let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
     out.resize(n, hp, k);
-    let g = FORWARD_GRAIN;
-    out.a1
-        .par_chunks_mut(g * hp)
-        .zip(out.z1.par_chunks_mut(g * hp))
-        .zip(out.y.par_chunks_mut(g * k))
-        .zip(out.ell.par_chunks_mut(g))
-        .enumerate()
-        .for_each(|(c, (((a1, z1), y), ell))| {
-            let first = c * g;
-            let x = &batch.pixels[first * d..(first + ell.len()) * d];
-            forward_samples(net, x, &batch.labels[first..], a1, z1, y, ell)
-        });
+    let m = (n / 2).next_multiple_of(panel::GROUP).min(n);
+    let Activations {
+        a1,
+        z1,
+        y,
+        ell,
+        panels,
+    } = out;
+    let (a1, a1_b) = a1.split_at_mut(m * hp);
+    let (z1, z1_b) = z1.split_at_mut(m * hp);
+    let (y, y_b) = y.split_at_mut(m * k);
+    let (ell, ell_b) = ell.split_at_mut(m);
+    let (panels, panels_b) = panels.split_at_mut(1);
+    let (x, x_b) = batch.pixels[..n * d].split_at(m * d);
+    let (t, t_b) = batch.labels[..n].split_at(m);
+    team::join(
+        || forward_samples(net, x, t, &mut panels[0], a1, z1, y, ell),
+        || forward_samples(net, x_b, t_b, &mut panels_b[0], a1_b, z1_b, y_b, ell_b),
+    );
 }
 
 /// The forward pass over a batch on the calling thread; returns the loss.
@@ -151,8 +166,23 @@ pub fn forward_loss_serial<F: Float>(
     out: &mut Activations<F>,
 ) -> f64 {
     out.resize(batch.n, net.hp, net.k);
-    let Activations { a1, z1, y, ell } = out;
-    forward_samples(net, &batch.pixels, &batch.labels, a1, z1, y, ell);
+    let Activations {
+        a1,
+        z1,
+        y,
+        ell,
+        panels,
+    } = out;
+    forward_samples(
+        net,
+        &batch.pixels,
+        &batch.labels,
+        &mut panels[0],
+        a1,
+        z1,
+        y,
+        ell,
+    );
     out.loss()
 }
 
@@ -163,6 +193,7 @@ crate::kernel! {
         net: &FastNet<F>,
         x: &[u8],
         labels: &[usize],
+        panels: &mut Panels,
         a1: &mut [F],
         z1: &mut [F],
         y: &mut [F],
@@ -170,7 +201,7 @@ crate::kernel! {
     ) {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
         let scale = scale_table::<F>();
-        net.hidden_pre(x, n, &scale, a1);
+        hidden_layer(net, x, n, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         for s in 0..n {
             let ys = &mut y[s * k..][..k];
@@ -178,6 +209,22 @@ crate::kernel! {
             softmax(ys);
             ell[s] = cross_entropy(ys, labels[s]);
         }
+    }
+}
+
+crate::kernel! {
+    /// a1 = x·W1 + b1 for the `n` images `x`, listing their lit pixels in
+    /// `panels` first.
+    pub fn hidden_layer<F: Float>(
+        net: &FastNet<F>,
+        x: &[u8],
+        n: usize,
+        panels: &mut Panels,
+        scale: &[F; 256],
+        a1: &mut [F],
+    ) {
+        panels.build(x, n, net.d, Panels::block_for(net.hp, std::mem::size_of::<F>()));
+        net.hidden_pre(x, panels, scale, a1);
     }
 }
 
@@ -200,13 +247,13 @@ pub fn backward<F: Float>(
     grads: &mut Grads<F>,
 ) {
     backward_top(net, batch, act, &mut scratch.dy, &mut scratch.da1, grads);
-    // Affine1: dW1 = xᵀ·da1, rows (pixels) split between threads.
-    let (da1, hp, g) = (&scratch.da1[..], net.hp, BACKWARD_GRAIN);
-    grads
-        .w1
-        .par_chunks_mut(g * hp)
-        .enumerate()
-        .for_each(|(c, rows)| weight_rows(batch, da1, c * g, rows));
+    // Affine1: dW1 = xᵀ·da1, its rows (pixels) in two halves, one per thread.
+    let (da1, hp, half) = (&scratch.da1[..], net.hp, net.d / 2);
+    let (rows, rows_b) = grads.w1.split_at_mut(half * hp);
+    team::join(
+        || weight_rows(batch, da1, 0, rows),
+        || weight_rows(batch, da1, half, rows_b),
+    );
 }
 
 crate::kernel! {
@@ -295,19 +342,29 @@ crate::kernel! {
     }
 }
 
+/// SGD: `params[key] -= lr · grads[key]`; W1, most of the work, in two
+/// halves, one per thread (each number's update is its own).
+pub fn sgd_update<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
+    let half = net.w1.len() / 2;
+    let (w1, w1_b) = net.w1.split_at_mut(half);
+    let (g1, g1_b) = grads.w1.split_at(half);
+    team::join(
+        || sgd_step(w1, g1, lr),
+        || {
+            sgd_step(w1_b, g1_b, lr);
+            sgd_step(&mut net.b1, &grads.b1, lr);
+            sgd_step(&mut net.w2, &grads.w2, lr);
+            sgd_step(&mut net.b2, &grads.b2, lr);
+        },
+    );
+}
+
 crate::kernel! {
-    /// SGD: `params[key] -= lr · grads[key]`.
-    pub fn sgd_update<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
+    /// `p -= lr · g`, element by element.
+    fn sgd_step<F: Float>(p: &mut [F], g: &[F], lr: f64) {
         let lr = F::from_f64(lr);
-        for (p, g) in [
-            (&mut net.w1, &grads.w1),
-            (&mut net.b1, &grads.b1),
-            (&mut net.w2, &grads.w2),
-            (&mut net.b2, &grads.b2),
-        ] {
-            for (p, &g) in p.iter_mut().zip(g) {
-                *p -= lr * g;
-            }
+        for (p, &g) in p.iter_mut().zip(g) {
+            *p -= lr * g;
         }
     }
 }
@@ -325,8 +382,8 @@ pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
         .par_chunks(EVAL_GRAIN * d)
         .zip(split.labels().par_chunks(EVAL_GRAIN))
         .map_init(
-            || (Vec::new(), Vec::new()),
-            |(a1, z1), (x, labels)| count_correct(net, x, labels, a1, z1),
+            || (Panels::default(), Vec::new(), Vec::new()),
+            |(panels, a1, z1), (x, labels)| count_correct(net, x, labels, panels, a1, z1),
         )
         .sum();
     correct as f64 / n as f64
@@ -338,6 +395,7 @@ crate::kernel! {
         net: &FastNet<F>,
         x: &[u8],
         labels: &[u8],
+        panels: &mut Panels,
         a1: &mut Vec<F>,
         z1: &mut Vec<F>,
     ) -> usize {
@@ -345,7 +403,7 @@ crate::kernel! {
         let scale = scale_table::<F>();
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
-        net.hidden_pre(x, n, &scale, a1);
+        hidden_layer(net, x, n, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         let mut a2 = vec![F::ZERO; k];
         let mut correct = 0;

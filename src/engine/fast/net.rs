@@ -23,7 +23,10 @@ use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
 use super::float::Float;
+use super::panel::{GROUP, Panels};
 use super::simd::{Level, level};
+#[cfg(target_arch = "x86_64")]
+use super::vector::Vector;
 
 /// The hidden layer is padded to a multiple of this many units.
 pub const PAD: usize = 16;
@@ -166,100 +169,191 @@ impl<F: Float> FastNet<F> {
         }
     }
 
-    /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes); `a1`
-    /// gets `n` rows of `hp`.
+    /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose
+    /// lit pixels `panels` lists; `a1` gets `n` rows of `hp`.
+    ///
+    /// Block by block, every group of images through each block of pixels
+    /// (see [`Panels`]); within a group, tiles of hidden units as wide as
+    /// the registers allow.
     #[inline(always)]
-    pub fn hidden_pre(&self, x: &[u8], n: usize, scale: &[F; 256], a1: &mut [F]) {
-        // Tiles sized to the registers: AVX-512 has 32 of 64 bytes, AVX2 16
-        // of 32, SSE2 16 of 16.
-        match (level(), F::LANES) {
-            (Level::Avx512, 16) => self.hidden_tiles::<4, 64, true>(x, n, scale, a1),
-            (Level::Avx512, _) => self.hidden_tiles::<4, 16, true>(x, n, scale, a1),
-            (Level::Avx2, 16) => self.hidden_tiles::<3, 32, true>(x, n, scale, a1),
-            (Level::Avx2, _) => self.hidden_tiles::<3, 16, true>(x, n, scale, a1),
-            _ => self.hidden_tiles::<3, 16, false>(x, n, scale, a1),
+    pub fn hidden_pre(&self, x: &[u8], panels: &Panels, scale: &[F; 256], a1: &mut [F]) {
+        let (n, d, hp) = (panels.n(), self.d, self.hp);
+        assert!(panels.d() == d && x.len() >= n * d && a1.len() >= n * hp);
+        // The running sums wait in a1 between blocks: they start at zero,
+        // and b1 is added once every pixel is in (the book's x·W1 + b1).
+        a1[..n * hp].fill(F::ZERO);
+        let level = level();
+        for b in 0..panels.blocks() {
+            for (g, s0) in (0..n).step_by(GROUP).enumerate() {
+                let (lit, size) = (panels.lit(g, b), GROUP.min(n - s0));
+                match level {
+                    // GROUP × 4 registers of sums on AVX-512 (32 registers),
+                    // × 2 on AVX2 and SSE2 (16).
+                    #[cfg(target_arch = "x86_64")]
+                    Level::Avx512 => self.hidden_group::<F::Zmm, 4>(x, s0, size, lit, scale, a1),
+                    #[cfg(target_arch = "x86_64")]
+                    Level::Avx2 => self.hidden_group::<F::Ymm, 2>(x, s0, size, lit, scale, a1),
+                    _ if std::mem::size_of::<F>() == 4 => {
+                        self.hidden_group_scalar::<8>(x, s0, size, lit, scale, a1)
+                    }
+                    _ => self.hidden_group_scalar::<4>(x, s0, size, lit, scale, a1),
+                }
+            }
         }
-    }
-
-    #[inline(always)]
-    fn hidden_tiles<const G: usize, const T: usize, const FMA: bool>(
-        &self,
-        x: &[u8],
-        n: usize,
-        scale: &[F; 256],
-        a1: &mut [F],
-    ) {
-        let mut lane = 0;
-        while lane < self.hp {
-            if self.hp - lane >= T {
-                self.hidden_tile::<G, T, FMA>(x, n, scale, lane, a1);
-                lane += T;
-            } else {
-                self.hidden_tile::<G, PAD, FMA>(x, n, scale, lane, a1);
-                lane += PAD;
+        for row in a1[..n * hp].chunks_exact_mut(hp) {
+            for (a, &b) in row.iter_mut().zip(&self.b1) {
+                *a += b;
             }
         }
     }
 
-    /// Units `lane..lane + T` of a1 for every sample, G samples at a time.
+    /// Every hidden unit of images `s0..s0 + size` over the pixels `lit`:
+    /// tiles of R registers while they fit, then of one. A group smaller
+    /// than [`GROUP`] (the last) goes one image at a time.
+    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn hidden_tile<const G: usize, const T: usize, const FMA: bool>(
-        &self,
-        x: &[u8],
-        n: usize,
-        scale: &[F; 256],
-        lane: usize,
-        a1: &mut [F],
-    ) {
-        let mut s = 0;
-        while s < n {
-            if s + G <= n {
-                self.hidden_group::<G, T, FMA>(x, s, scale, lane, a1);
-                s += G;
-            } else {
-                self.hidden_group::<1, T, FMA>(x, s, scale, lane, a1);
-                s += 1;
-            }
-        }
-    }
-
-    /// Units `lane..lane + T` of a1 for samples `s0..s0 + G`: G × T running
-    /// sums in registers, one row of W1 loaded per pixel and used G times.
-    #[inline(always)]
-    fn hidden_group<const G: usize, const T: usize, const FMA: bool>(
+    fn hidden_group<V: Vector<F>, const R: usize>(
         &self,
         x: &[u8],
         s0: usize,
+        size: usize,
+        lit: &[u32],
+        scale: &[F; 256],
+        a1: &mut [F],
+    ) {
+        let (d, hp) = (self.d, self.hp);
+        // Checked once here so the tiles, whose loops run once per lit
+        // pixel, read without a bounds check; every index in `lit` is below
+        // d (`Panels` lists only pixels of its images, and `hidden_pre`
+        // checked that those have d pixels). Lanes come in whole registers:
+        // hp is a multiple of PAD, a multiple of every V::N.
+        assert!(x.len() >= (s0 + size) * d && a1.len() >= (s0 + size) * hp);
+        assert!(self.w1.len() >= d * hp && hp.is_multiple_of(V::N) && size <= GROUP);
+        let mut lane = 0;
+        while lane < hp {
+            let wide = hp - lane >= R * V::N;
+            // SAFETY: the tiles read rows s0..s0 + size of x, pixels below
+            // d, and units lane..lane + R·V::N (or V::N) ≤ hp of W1 and a1,
+            // all inside the slices (asserted above); the level says the
+            // processor has V's instructions.
+            unsafe {
+                match (size == GROUP, wide) {
+                    (true, true) => self.hidden_tile::<V, GROUP, R>(x, s0, lit, scale, lane, a1),
+                    (true, false) => self.hidden_tile::<V, GROUP, 1>(x, s0, lit, scale, lane, a1),
+                    (false, true) => {
+                        for s in s0..s0 + size {
+                            self.hidden_tile::<V, 1, R>(x, s, lit, scale, lane, a1)
+                        }
+                    }
+                    (false, false) => {
+                        for s in s0..s0 + size {
+                            self.hidden_tile::<V, 1, 1>(x, s, lit, scale, lane, a1)
+                        }
+                    }
+                }
+            }
+            lane += if wide { R * V::N } else { V::N };
+        }
+    }
+
+    /// Units `lane..lane + R·V::N` of a1 for images `s0..s0 + G`, over the
+    /// pixels `lit` of one block: G × R registers of running sums, taken
+    /// from a1 and put back, one row of W1 loaded per pixel and used G times.
+    ///
+    /// # Safety
+    /// Rows `s0..s0 + G` of x and of a1, units up to `lane + R·V::N` and the
+    /// rows `lit` of W1 must be in bounds (see `hidden_group`), and the
+    /// processor must have V's instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize>(
+        &self,
+        x: &[u8],
+        s0: usize,
+        lit: &[u32],
         scale: &[F; 256],
         lane: usize,
         a1: &mut [F],
     ) {
         let (d, hp) = (self.d, self.hp);
-        // Checked once here so the loop below, which runs d × (tiles) times
-        // per group, reads without a bounds check per element.
-        assert!(x.len() >= (s0 + G) * d && self.w1.len() >= d * hp && lane + T <= hp);
-        let (xp, wp) = (x.as_ptr(), self.w1.as_ptr());
-        let mut acc = [[F::ZERO; T]; G];
-        for i in 0..d {
-            // SAFETY: s0 + q < s0 + G and i < d, inside x (asserted above).
-            let bytes: [u8; G] = std::array::from_fn(|q| unsafe { *xp.add((s0 + q) * d + i) });
-            if bytes.iter().all(|&b| b == 0) {
-                continue;
-            }
-            // SAFETY: i·hp + lane + T ≤ d·hp, inside W1 (asserted above).
-            let w: &[F; T] = unsafe { &*(wp.add(i * hp + lane) as *const [F; T]) };
+        let (xp, wp, ap) = (x.as_ptr(), self.w1.as_ptr(), a1.as_mut_ptr());
+        // SAFETY (whole body): the caller's; each index below stays in the
+        // bounds it promises.
+        unsafe {
+            // Plain loops, no closures: a closure is a function of its own,
+            // compiled without the kernel's instruction set, and an
+            // instruction of that set inside it would become a call.
+            let mut rows = [xp; G];
+            let zero = V::splat(F::ZERO);
+            let mut acc = [[zero; R]; G];
             for q in 0..G {
-                let v = scale[bytes[q] as usize];
-                for l in 0..T {
-                    acc[q][l] = madd::<F, FMA>(v, w[l], acc[q][l]);
+                rows[q] = xp.add((s0 + q) * d);
+                for r in 0..R {
+                    acc[q][r] = V::load(ap.add((s0 + q) * hp + lane + r * V::N));
+                }
+            }
+            for &i in lit {
+                let i = i as usize;
+                let mut bytes = [0u8; G];
+                for q in 0..G {
+                    bytes[q] = *rows[q].add(i);
+                }
+                // A group lists a pixel lit in any of its images; one image
+                // alone skips its own zeros, as the plain sum does.
+                if G == 1 && bytes[0] == 0 {
+                    continue;
+                }
+                let mut w = [zero; R];
+                for r in 0..R {
+                    w[r] = V::load(wp.add(i * hp + lane + r * V::N));
+                }
+                for q in 0..G {
+                    let v = V::splat(scale[bytes[q] as usize]);
+                    for r in 0..R {
+                        acc[q][r] = V::fmadd(v, w[r], acc[q][r]);
+                    }
+                }
+            }
+            for q in 0..G {
+                for r in 0..R {
+                    acc[q][r].store(ap.add((s0 + q) * hp + lane + r * V::N));
                 }
             }
         }
-        let b1 = &self.b1[lane..][..T];
-        for q in 0..G {
-            let out = &mut a1[(s0 + q) * hp + lane..][..T];
-            for l in 0..T {
-                out[l] = acc[q][l] + b1[l];
+    }
+
+    /// [`Self::hidden_group`] in plain arithmetic, T units per tile, for
+    /// processors without AVX2 (two SSE2 registers wide).
+    #[inline(always)]
+    fn hidden_group_scalar<const T: usize>(
+        &self,
+        x: &[u8],
+        s0: usize,
+        size: usize,
+        lit: &[u32],
+        scale: &[F; 256],
+        a1: &mut [F],
+    ) {
+        let (d, hp) = (self.d, self.hp);
+        assert!(x.len() >= (s0 + size) * d && a1.len() >= (s0 + size) * hp && hp.is_multiple_of(T));
+        for lane in (0..hp).step_by(T) {
+            for s in s0..s0 + size {
+                let mut acc: [F; T] = a1[s * hp + lane..][..T].try_into().unwrap();
+                let row = &x[s * d..][..d];
+                for &i in lit {
+                    let byte = row[i as usize];
+                    if byte == 0 {
+                        continue;
+                    }
+                    let (v, w) = (
+                        scale[byte as usize],
+                        &self.w1[i as usize * hp + lane..][..T],
+                    );
+                    for l in 0..T {
+                        acc[l] += v * w[l];
+                    }
+                }
+                a1[s * hp + lane..][..T].copy_from_slice(&acc);
             }
         }
     }
@@ -295,12 +389,119 @@ pub fn weight_gradient<F: Float>(
     first: usize,
     rows: &mut [F],
 ) {
-    match (level(), F::LANES) {
-        (Level::Avx512, 16) => weight_tiles::<F, 4, 64, true>(x, n, d, da1, scale, first, rows),
-        (Level::Avx512, _) => weight_tiles::<F, 4, 16, true>(x, n, d, da1, scale, first, rows),
-        (Level::Avx2, 16) => weight_tiles::<F, 3, 32, true>(x, n, d, da1, scale, first, rows),
-        (Level::Avx2, _) => weight_tiles::<F, 3, 16, true>(x, n, d, da1, scale, first, rows),
-        _ => weight_tiles::<F, 3, 16, false>(x, n, d, da1, scale, first, rows),
+    match level() {
+        // 4 pixels × 4 registers of sums on AVX-512, × 2 on AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => weight_tiles_v::<F, F::Zmm, 4>(x, n, d, da1, scale, first, rows),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => weight_tiles_v::<F, F::Ymm, 2>(x, n, d, da1, scale, first, rows),
+        _ if std::mem::size_of::<F>() == 4 => {
+            weight_tiles::<F, 3, 8, false>(x, n, d, da1, scale, first, rows)
+        }
+        _ => weight_tiles::<F, 3, 4, false>(x, n, d, da1, scale, first, rows),
+    }
+}
+
+/// Pixels per tile of ∂L/∂W1 with vector registers.
+const PIXELS: usize = 4;
+
+/// [`weight_tiles`] with vector registers: tiles of [`PIXELS`] pixels × R
+/// registers while they fit, then narrower ones.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    first: usize,
+    rows: &mut [F],
+) {
+    let hp = da1.len() / n.max(1);
+    let pixels = rows.len() / hp.max(1);
+    // Checked once here so the tiles, whose loops run once per sample, read
+    // without a bounds check.
+    assert!(x.len() >= n * d && first + pixels <= d && da1.len() >= n * hp);
+    assert!(rows.len() >= pixels * hp && hp.is_multiple_of(V::N));
+    let mut lane = 0;
+    while lane < hp {
+        let wide = hp - lane >= R * V::N;
+        let mut p = 0;
+        while p < pixels {
+            let group = p + PIXELS <= pixels;
+            let (i0, out) = (first + p, &mut rows[p * hp..]);
+            // SAFETY: pixels i0.. (PIXELS of them, or 1) are below first +
+            // pixels ≤ d, rows p.. of `rows` hold them, units up to lane +
+            // R·V::N (or V::N) ≤ hp (asserted above); the level says the
+            // processor has V's instructions.
+            unsafe {
+                match (group, wide) {
+                    (true, true) => {
+                        weight_tile::<F, V, PIXELS, R>(x, n, d, da1, scale, i0, lane, out)
+                    }
+                    (true, false) => {
+                        weight_tile::<F, V, PIXELS, 1>(x, n, d, da1, scale, i0, lane, out)
+                    }
+                    (false, true) => weight_tile::<F, V, 1, R>(x, n, d, da1, scale, i0, lane, out),
+                    (false, false) => weight_tile::<F, V, 1, 1>(x, n, d, da1, scale, i0, lane, out),
+                }
+            }
+            p += if group { PIXELS } else { 1 };
+        }
+        lane += if wide { R * V::N } else { V::N };
+    }
+}
+
+/// Units `lane..lane + R·V::N` of the ∂L/∂W1 rows of pixels `i0..i0 + P`:
+/// P × R registers of running sums, one row of da1 loaded per sample and
+/// used P times.
+///
+/// # Safety
+/// Pixels `i0..i0 + P` of the `n` images, units up to `lane + R·V::N` of
+/// `da1`'s n rows and of `out`'s P rows must be in bounds (see
+/// `weight_tiles_v`), and the processor must have V's instructions.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn weight_tile<F: Float, V: Vector<F>, const P: usize, const R: usize>(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    i0: usize,
+    lane: usize,
+    out: &mut [F],
+) {
+    let hp = da1.len() / n.max(1);
+    let (xp, gp, op) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr());
+    // SAFETY (whole body): the caller's; each index below stays in the
+    // bounds it promises.
+    unsafe {
+        let zero = V::splat(F::ZERO);
+        let mut acc = [[zero; R]; P];
+        for s in 0..n {
+            let bytes: [u8; P] = *(xp.add(s * d + i0) as *const [u8; P]);
+            if bytes == [0; P] {
+                continue;
+            }
+            let mut g = [zero; R];
+            for r in 0..R {
+                g[r] = V::load(gp.add(s * hp + lane + r * V::N));
+            }
+            for p in 0..P {
+                let v = V::splat(scale[bytes[p] as usize]);
+                for r in 0..R {
+                    acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
+                }
+            }
+        }
+        for p in 0..P {
+            for r in 0..R {
+                acc[p][r].store(op.add(p * hp + lane + r * V::N));
+            }
+        }
     }
 }
 
@@ -498,7 +699,11 @@ mod tests {
             }
         };
         let mut a1 = vec![0.0; n * hp];
-        fast.hidden_pre(&x, n, &scale, &mut a1);
+        // Blocks of 5 pixels: partial sums cross blocks, and the 10 images
+        // are a group of 6 and four alone.
+        let mut panels = Panels::default();
+        panels.build(&x, n, d, 5);
+        fast.hidden_pre(&x, &panels, &scale, &mut a1);
         for s in 0..n {
             for j in 0..40 {
                 let mut want = 0.0;
