@@ -25,15 +25,30 @@ pub struct Batch {
 
 impl Batch {
     /// Fills the batch with the samples `indices` of `split` (`x[batch_mask]`).
+    ///
+    /// The images are scattered over the data set, so the copy waits on
+    /// memory: every image is asked for before the first is copied (the
+    /// processor then fetches many at once), and the two halves of the
+    /// batch are copied by two threads ([`super::team`]).
     pub fn fill_from(&mut self, split: &Split, indices: &[usize]) {
+        let d = split.pixels_per_image();
         self.n = indices.len();
-        self.d = split.pixels_per_image();
-        self.pixels.clear();
-        self.labels.clear();
+        self.d = d;
         for &i in indices {
-            self.pixels.extend_from_slice(split.image(i));
-            self.labels.push(split.label(i));
+            prefetch(split.image(i));
         }
+        self.pixels.resize(self.n * d, 0);
+        self.labels.clear();
+        self.labels.extend(indices.iter().map(|&i| split.label(i)));
+        let half = self.n / 2;
+        let (rows, rows_b) = self.pixels.split_at_mut(half * d);
+        let (first, second) = indices.split_at(half);
+        let copy = |rows: &mut [u8], which: &[usize]| {
+            for (row, &i) in rows.chunks_exact_mut(d.max(1)).zip(which) {
+                row.copy_from_slice(split.image(i));
+            }
+        };
+        super::team::join(|| copy(rows, first), || copy(rows_b, second));
     }
 
     /// The bytes of sample `s`.
@@ -46,6 +61,22 @@ impl Batch {
     pub fn nnz(&self) -> usize {
         self.pixels.iter().filter(|&&b| b != 0).count()
     }
+}
+
+/// Asks the processor to bring `bytes` into its cache, without waiting.
+#[inline(always)]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: a prefetch only hints; the address is inside `bytes`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                line.as_ptr() as *const i8
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// `byte / 255` for every byte, in `F`.

@@ -203,9 +203,9 @@ crate::kernel! {
         let scale = scale_table::<F>();
         hidden_layer(net, x, n, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        net.output_rows(z1, n, y);
         for s in 0..n {
             let ys = &mut y[s * k..][..k];
-            net.output(&z1[s * hp..][..hp], ys);
             softmax(ys);
             ell[s] = cross_entropy(ys, labels[s]);
         }
@@ -235,6 +235,10 @@ pub struct BackwardScratch<F> {
     dy: Vec<F>,
     /// ∂L/∂a1: (n, hp).
     da1: Vec<F>,
+    /// W2ᵀ: (k, hp).
+    w2t: Vec<F>,
+    /// ∂L/∂W2 transposed, (k, hp), summed here in vectors of hidden units.
+    dw2t: Vec<F>,
 }
 
 /// Backpropagation through SoftmaxWithLoss, Affine2, the activation and
@@ -246,10 +250,18 @@ pub fn backward<F: Float>(
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
-    backward_top(net, batch, act, &mut scratch.dy, &mut scratch.da1, grads);
+    let BackwardScratch { dy, da1, w2t, dw2t } = scratch;
+    loss_gradient(net, batch, act, dy);
+    // Affine2's two gradients need only dy: ∂L/∂W2 and ∂L/∂b2 on one
+    // thread, ∂L/∂a1 and ∂L/∂b1 on the other.
+    let Grads { w1, b1, w2, b2 } = grads;
+    team::join(
+        || weight2_gradient(net, batch.n, act, dy, dw2t, w2, b2),
+        || hidden_gradient(net, batch.n, act, dy, w2t, da1, b1),
+    );
     // Affine1: dW1 = xᵀ·da1, its rows (pixels) in two halves, one per thread.
-    let (da1, hp, half) = (&scratch.da1[..], net.hp, net.d / 2);
-    let (rows, rows_b) = grads.w1.split_at_mut(half * hp);
+    let (da1, hp, half) = (&da1[..], net.hp, net.d / 2);
+    let (rows, rows_b) = w1.split_at_mut(half * hp);
     team::join(
         || weight_rows(batch, da1, 0, rows),
         || weight_rows(batch, da1, half, rows_b),
@@ -264,59 +276,89 @@ crate::kernel! {
     }
 }
 
-crate::kernel! {
-    /// Everything of backprop but ∂L/∂W1: from the loss down to ∂L/∂a1 and ∂L/∂b1.
-    fn backward_top<F: Float>(
-        net: &FastNet<F>,
-        batch: &Batch,
-        act: &Activations<F>,
-        dy: &mut Vec<F>,
-        da1: &mut Vec<F>,
-        grads: &mut Grads<F>,
-    ) {
-        let (n, h, hp, k) = (batch.n, net.h, net.hp, net.k);
-        let batch_size = F::from_f64(n as f64);
+/// SoftmaxWithLoss backward: dx = y.copy(); dx[arange(N), t] -= 1; dx / batch_size.
+fn loss_gradient<F: Float>(net: &FastNet<F>, batch: &Batch, act: &Activations<F>, dy: &mut Vec<F>) {
+    let batch_size = F::from_f64(batch.n as f64);
+    dy.clear();
+    dy.extend_from_slice(&act.y[..batch.n * net.k]);
+    for (s, row) in dy.chunks_exact_mut(net.k).enumerate() {
+        row[batch.labels[s]] -= F::ONE;
+        for v in row.iter_mut() {
+            *v = *v / batch_size;
+        }
+    }
+}
 
-        // SoftmaxWithLoss: dx = y.copy(); dx[arange(N), t] -= 1; dx / batch_size
-        dy.clear();
-        dy.extend_from_slice(&act.y);
-        for (s, row) in dy.chunks_exact_mut(k).enumerate() {
-            row[batch.labels[s]] -= F::ONE;
-            for v in row.iter_mut() {
-                *v = *v / batch_size;
+crate::kernel! {
+    /// Affine2: dW2 = z1ᵀ·dy and db2 = Σₙ dy, each summed in sample order.
+    /// dW2 is summed transposed, a vector of hidden units per class, then
+    /// put in W2's layout (the padding rows keep a zero gradient).
+    fn weight2_gradient<F: Float>(
+        net: &FastNet<F>,
+        n: usize,
+        act: &Activations<F>,
+        dy: &[F],
+        dw2t: &mut Vec<F>,
+        w2: &mut [F],
+        b2: &mut [F],
+    ) {
+        let (h, hp, k) = (net.h, net.hp, net.k);
+        dw2t.clear();
+        dw2t.resize(k * hp, F::ZERO);
+        b2.fill(F::ZERO);
+        for s in 0..n {
+            let (dys, z1s) = (&dy[s * k..][..k], &act.z1[s * hp..][..hp]);
+            for c in 0..k {
+                let g = &mut dw2t[c * hp..][..hp];
+                for j in 0..hp {
+                    g[j] += z1s[j] * dys[c];
+                }
+                b2[c] += dys[c];
             }
         }
+        w2.fill(F::ZERO);
+        for j in 0..h {
+            for c in 0..k {
+                w2[j * k + c] = dw2t[c * hp + j];
+            }
+        }
+    }
+}
 
-        // Affine2: dW2 = z1ᵀ·dy, db2 = Σₙ dy, dz1 = dy·W2ᵀ (real hidden units
-        // only: the padding rows of W2 keep a zero gradient).
-        grads.w2.fill(F::ZERO);
-        grads.b2.fill(F::ZERO);
+crate::kernel! {
+    /// dz1 = dy·W2ᵀ (a vector of hidden units per class, summed in class
+    /// order), through the activation (sigmoid dx = dout·(1 − y)·y; ReLU
+    /// dx = 0 where x ≤ 0) to da1, and Affine1's bias db1 = Σₙ da1 in
+    /// sample order.
+    fn hidden_gradient<F: Float>(
+        net: &FastNet<F>,
+        n: usize,
+        act: &Activations<F>,
+        dy: &[F],
+        w2t: &mut Vec<F>,
+        da1: &mut Vec<F>,
+        b1: &mut [F],
+    ) {
+        let (h, hp, k) = (net.h, net.hp, net.k);
+        // W2ᵀ, padding units zero: their dz1 stays zero.
+        w2t.clear();
+        w2t.resize(k * hp, F::ZERO);
+        for j in 0..h {
+            for c in 0..k {
+                w2t[c * hp + j] = net.w2[j * k + c];
+            }
+        }
         da1.clear();
         da1.resize(n * hp, F::ZERO);
         for s in 0..n {
-            let dys = &dy[s * k..][..k];
-            let z1s = &act.z1[s * hp..][..h];
-            for (j, &z) in z1s.iter().enumerate() {
-                let g = &mut grads.w2[j * k..][..k];
-                for c in 0..k {
-                    g[c] += z * dys[c];
-                }
-            }
+            let (dys, dz1) = (&dy[s * k..][..k], &mut da1[s * hp..][..hp]);
             for c in 0..k {
-                grads.b2[c] += dys[c];
-            }
-            let dz1 = &mut da1[s * hp..][..h];
-            for (j, d) in dz1.iter_mut().enumerate() {
-                let w = &net.w2[j * k..][..k];
-                let mut sum = F::ZERO;
-                for c in 0..k {
-                    sum += dys[c] * w[c];
+                let w = &w2t[c * hp..][..hp];
+                for j in 0..hp {
+                    dz1[j] += dys[c] * w[j];
                 }
-                *d = sum;
             }
         }
-
-        // The activation: sigmoid dx = dout·(1 − y)·y; ReLU dx = 0 where x ≤ 0.
         match net.activation {
             Activation::Sigmoid => {
                 for (d, &z) in da1.iter_mut().zip(&act.z1) {
@@ -331,11 +373,9 @@ crate::kernel! {
                 }
             }
         }
-
-        // Affine1's bias: db1 = Σₙ da1, in sample order.
-        grads.b1.fill(F::ZERO);
+        b1.fill(F::ZERO);
         for row in da1.chunks_exact(hp) {
-            for (g, &d) in grads.b1.iter_mut().zip(row) {
+            for (g, &d) in b1.iter_mut().zip(row) {
                 *g += d;
             }
         }
@@ -382,8 +422,8 @@ pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
         .par_chunks(EVAL_GRAIN * d)
         .zip(split.labels().par_chunks(EVAL_GRAIN))
         .map_init(
-            || (Panels::default(), Vec::new(), Vec::new()),
-            |(panels, a1, z1), (x, labels)| count_correct(net, x, labels, panels, a1, z1),
+            || (Panels::default(), Vec::new(), Vec::new(), Vec::new()),
+            |(panels, a1, z1, a2), (x, labels)| count_correct(net, x, labels, panels, a1, z1, a2),
         )
         .sum();
     correct as f64 / n as f64
@@ -398,24 +438,20 @@ crate::kernel! {
         panels: &mut Panels,
         a1: &mut Vec<F>,
         z1: &mut Vec<F>,
+        a2: &mut Vec<F>,
     ) -> usize {
         let (n, hp, k) = (labels.len(), net.hp, net.k);
         let scale = scale_table::<F>();
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
+        a2.resize(n * k, F::ZERO);
         hidden_layer(net, x, n, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
-        let mut a2 = vec![F::ZERO; k];
-        let mut correct = 0;
-        for (s, &label) in labels.iter().enumerate() {
-            net.output(&z1[s * hp..][..hp], &mut a2);
-            // softmax keeps the order of the scores, so the argmax of the
-            // scores is the argmax of the probabilities.
-            if argmax(&a2) == label as usize {
-                correct += 1;
-            }
-        }
-        correct
+        net.output_rows(z1, n, a2);
+        // softmax keeps the order of the scores, so the argmax of the
+        // scores is the argmax of the probabilities.
+        let correct = a2.chunks_exact(k).zip(labels).filter(|(a2, l)| argmax(a2) == **l as usize);
+        correct.count()
     }
 }
 

@@ -358,6 +358,93 @@ impl<F: Float> FastNet<F> {
         }
     }
 
+    /// a2 = z1·W2 + b2 for the `n` samples of `z1` (rows of hp), into `a2`
+    /// (rows of k): as [`Self::output`] does, number for number, with the
+    /// classes in vector registers (up to 16 of them) and a few samples at
+    /// a time, so their sums run side by side.
+    #[inline(always)]
+    pub fn output_rows(&self, z1: &[F], n: usize, a2: &mut [F]) {
+        let (hp, k) = (self.hp, self.k);
+        assert!(z1.len() >= n * hp && a2.len() >= n * k);
+        let f32 = std::mem::size_of::<F>() == 4;
+        // SAFETY: rows in bounds (asserted), k ≤ 16 = R·V::N lanes
+        // (checked), and the level says the processor has the instructions.
+        match level() {
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 if k <= 16 && f32 => unsafe {
+                self.output_group::<F::Zmm, 4, 1>(z1, n, a2)
+            },
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 if k <= 16 => unsafe { self.output_group::<F::Zmm, 4, 2>(z1, n, a2) },
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 if k <= 16 && f32 => unsafe {
+                self.output_group::<F::Ymm, 2, 2>(z1, n, a2)
+            },
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 if k <= 16 => unsafe { self.output_group::<F::Ymm, 2, 4>(z1, n, a2) },
+            _ => {
+                for s in 0..n {
+                    self.output(&z1[s * hp..][..hp], &mut a2[s * k..][..k]);
+                }
+            }
+        }
+    }
+
+    /// [`Self::output_rows`] with registers: Q samples at a time, R
+    /// registers of classes each (R·V::N ≥ k).
+    ///
+    /// # Safety
+    /// `z1` must hold n rows of hp and `a2` n rows of k, k ≤ R·V::N, and the
+    /// processor must have V's instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn output_group<V: Vector<F>, const Q: usize, const R: usize>(
+        &self,
+        z1: &[F],
+        n: usize,
+        a2: &mut [F],
+    ) {
+        let (h, hp, k) = (self.h, self.hp, self.k);
+        let (zp, wp, bp, ap) = (
+            z1.as_ptr(),
+            self.w2.as_ptr(),
+            self.b2.as_ptr(),
+            a2.as_mut_ptr(),
+        );
+        // Lanes of register `i`: those of the k classes it holds.
+        let lanes = |i: usize| k.saturating_sub(i * V::N).min(V::N);
+        // SAFETY (whole body): the caller's; rows s < n, units j < h ≤ hp,
+        // classes below k through `lanes`.
+        unsafe {
+            let zero = V::splat(F::ZERO);
+            let mut s0 = 0;
+            while s0 < n {
+                let q_n = Q.min(n - s0);
+                let mut acc = [[zero; R]; Q];
+                for j in 0..h {
+                    let mut w = [zero; R];
+                    for i in 0..R {
+                        w[i] = V::load_first(wp.add(j * k + i * V::N), lanes(i));
+                    }
+                    for q in 0..Q {
+                        // Rows past n are read as row s0 (never stored).
+                        let z = V::splat(*zp.add((s0 + q.min(q_n - 1)) * hp + j));
+                        for i in 0..R {
+                            acc[q][i] = V::add(acc[q][i], V::mul(z, w[i]));
+                        }
+                    }
+                }
+                for q in 0..q_n {
+                    for i in 0..R {
+                        let b = V::load_first(bp.add(i * V::N), lanes(i));
+                        V::add(acc[q][i], b).store_first(ap.add((s0 + q) * k + i * V::N), lanes(i));
+                    }
+                }
+                s0 += Q;
+            }
+        }
+    }
+
     /// a2 = z1·W2 + b2 for one sample (`z1`: hp wide).
     #[inline(always)]
     pub fn output(&self, z1: &[F], a2: &mut [F]) {
@@ -730,5 +817,40 @@ mod tests {
                 assert_eq!(dw1[i * hp + j], want, "pixel {i} unit {j}");
             }
         }
+    }
+
+    fn outputs_match<F: Float>() {
+        // Every class count up to past the 16 lanes, sample counts around
+        // the 2 and 4 samples at a time: each row as output() gives it.
+        let mut rng = crate::random::Rng::new(9);
+        for k in [1, 3, 8, 10, 16, 17] {
+            let net = TwoLayerNet::with_rng(5, 21, k, 1.0, &mut rng);
+            let fast = FastNet::<F>::from_net(&net);
+            for n in 0..8 {
+                let z1: Vec<F> = (0..n * fast.hp)
+                    .map(|_| F::from_f64(rng.standard_normal()))
+                    .collect();
+                let mut rows = vec![F::ZERO; n * k + 3];
+                fast.output_rows(&z1, n, &mut rows);
+                for s in 0..n {
+                    let mut one = vec![F::ZERO; k];
+                    fast.output(&z1[s * fast.hp..][..fast.hp], &mut one);
+                    assert_eq!(
+                        &rows[s * k..][..k],
+                        &one[..],
+                        "{} k {k} n {n} sample {s}",
+                        F::NAME
+                    );
+                }
+                // Nothing written past the n rows.
+                assert!(rows[n * k..].iter().all(|&v| v == F::ZERO));
+            }
+        }
+    }
+
+    #[test]
+    fn output_rows_equal_output_per_sample() {
+        outputs_match::<f32>();
+        outputs_match::<f64>();
     }
 }

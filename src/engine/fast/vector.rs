@@ -44,11 +44,33 @@ pub trait Vector<F: Float>: Copy {
     /// # Safety
     /// See [`Vector`].
     unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self;
+    /// a + b, lane by lane.
+    ///
+    /// # Safety
+    /// See [`Vector`].
+    unsafe fn add(a: Self, b: Self) -> Self;
+    /// a · b, lane by lane.
+    ///
+    /// # Safety
+    /// See [`Vector`].
+    unsafe fn mul(a: Self, b: Self) -> Self;
+    /// The first `count` (at most N) numbers at `p`, zeros after them;
+    /// nothing past them is read.
+    ///
+    /// # Safety
+    /// See [`Vector`]; only `count` numbers need be readable.
+    unsafe fn load_first(p: *const F, count: usize) -> Self;
+    /// Writes the first `count` (at most N) lanes to `p`, nothing past them.
+    ///
+    /// # Safety
+    /// See [`Vector`]; only `count` numbers need be writable.
+    unsafe fn store_first(self, p: *mut F, count: usize);
 }
 
 macro_rules! vector {
     ($name:ident, $f:ty, $reg:ty, $n:expr, $feature:literal,
-     $load:ident, $store:ident, $splat:ident, $fmadd:ident) => {
+     $load:ident, $store:ident, $splat:ident, $fmadd:ident, $add:ident, $mul:ident,
+     |$p:ident, $count:ident| $load_first:expr, |$q:ident, $v:ident, $count2:ident| $store_first:expr) => {
         #[doc = concat!("`", stringify!($reg), "`: ", stringify!($n), " × ", stringify!($f), " (", $feature, ").")]
         #[derive(Clone, Copy)]
         pub struct $name($reg);
@@ -75,8 +97,57 @@ macro_rules! vector {
                 // SAFETY: the caller's (see the trait).
                 Self(unsafe { $fmadd(a.0, b.0, c.0) })
             }
+            #[inline(always)]
+            unsafe fn add(a: Self, b: Self) -> Self {
+                // SAFETY: the caller's (see the trait).
+                Self(unsafe { $add(a.0, b.0) })
+            }
+            #[inline(always)]
+            unsafe fn mul(a: Self, b: Self) -> Self {
+                // SAFETY: the caller's (see the trait).
+                Self(unsafe { $mul(a.0, b.0) })
+            }
+            #[inline(always)]
+            unsafe fn load_first($p: *const $f, $count: usize) -> Self {
+                debug_assert!($count <= $n);
+                // SAFETY: the caller's (see the trait); masked lanes are
+                // not read.
+                Self(unsafe { $load_first })
+            }
+            #[inline(always)]
+            unsafe fn store_first(self, $q: *mut $f, $count2: usize) {
+                debug_assert!($count2 <= $n);
+                let $v = self.0;
+                // SAFETY: the caller's (see the trait); masked lanes are
+                // not written.
+                unsafe { $store_first }
+            }
         }
     };
+}
+
+/// The AVX2 mask of the first `count` of 8 lanes of 32 bits.
+#[inline(always)]
+unsafe fn mask32(count: usize) -> __m256i {
+    // SAFETY: the caller has AVX2.
+    unsafe {
+        _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(count as i32),
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        )
+    }
+}
+
+/// The AVX2 mask of the first `count` of 4 lanes of 64 bits.
+#[inline(always)]
+unsafe fn mask64(count: usize) -> __m256i {
+    // SAFETY: the caller has AVX2.
+    unsafe {
+        _mm256_cmpgt_epi64(
+            _mm256_set1_epi64x(count as i64),
+            _mm256_setr_epi64x(0, 1, 2, 3),
+        )
+    }
 }
 
 vector!(
@@ -88,7 +159,11 @@ vector!(
     _mm512_loadu_ps,
     _mm512_storeu_ps,
     _mm512_set1_ps,
-    _mm512_fmadd_ps
+    _mm512_fmadd_ps,
+    _mm512_add_ps,
+    _mm512_mul_ps,
+    |p, count| _mm512_maskz_loadu_ps(((1u32 << count) - 1) as __mmask16, p),
+    |p, v, count| _mm512_mask_storeu_ps(p, ((1u32 << count) - 1) as __mmask16, v)
 );
 vector!(
     Zmm64,
@@ -99,7 +174,11 @@ vector!(
     _mm512_loadu_pd,
     _mm512_storeu_pd,
     _mm512_set1_pd,
-    _mm512_fmadd_pd
+    _mm512_fmadd_pd,
+    _mm512_add_pd,
+    _mm512_mul_pd,
+    |p, count| _mm512_maskz_loadu_pd(((1u32 << count) - 1) as __mmask8, p),
+    |p, v, count| _mm512_mask_storeu_pd(p, ((1u32 << count) - 1) as __mmask8, v)
 );
 vector!(
     Ymm32,
@@ -110,7 +189,11 @@ vector!(
     _mm256_loadu_ps,
     _mm256_storeu_ps,
     _mm256_set1_ps,
-    _mm256_fmadd_ps
+    _mm256_fmadd_ps,
+    _mm256_add_ps,
+    _mm256_mul_ps,
+    |p, count| _mm256_maskload_ps(p, mask32(count)),
+    |p, v, count| _mm256_maskstore_ps(p, mask32(count), v)
 );
 vector!(
     Ymm64,
@@ -121,5 +204,9 @@ vector!(
     _mm256_loadu_pd,
     _mm256_storeu_pd,
     _mm256_set1_pd,
-    _mm256_fmadd_pd
+    _mm256_fmadd_pd,
+    _mm256_add_pd,
+    _mm256_mul_pd,
+    |p, count| _mm256_maskload_pd(p, mask64(count)),
+    |p, v, count| _mm256_maskstore_pd(p, mask64(count), v)
 );
