@@ -259,12 +259,22 @@ pub fn backward<F: Float>(
         || weight2_gradient(net, batch.n, act, dy, dw2t, w2, b2),
         || hidden_gradient(net, batch.n, act, dy, w2t, da1, b1),
     );
-    // Affine1: dW1 = xᵀ·da1, its rows (pixels) in two halves, one per thread.
-    let (da1, hp, half) = (&da1[..], net.hp, net.d / 2);
-    let (rows, rows_b) = w1.split_at_mut(half * hp);
+    // Affine1: dW1 = xᵀ·da1, its rows (pixels) in quarters: the first and
+    // third on one thread, the second and fourth on the other (the top and
+    // bottom of an image are darker than its middle).
+    let (da1, hp, quarter) = (&da1[..], net.hp, net.d / 4);
+    let (rows_ab, rows_cd) = w1.split_at_mut(2 * quarter * hp);
+    let (rows_a, rows_b) = rows_ab.split_at_mut(quarter * hp);
+    let (rows_c, rows_d) = rows_cd.split_at_mut(quarter * hp);
     team::join(
-        || weight_rows(batch, da1, 0, rows),
-        || weight_rows(batch, da1, half, rows_b),
+        || {
+            weight_rows(batch, da1, 0, rows_a);
+            weight_rows(batch, da1, 2 * quarter, rows_c);
+        },
+        || {
+            weight_rows(batch, da1, quarter, rows_b);
+            weight_rows(batch, da1, 3 * quarter, rows_d);
+        },
     );
 }
 
@@ -410,22 +420,42 @@ crate::kernel! {
 }
 
 /// The fraction of `split` whose most probable class is the label, samples
-/// split between threads.
+/// split between threads: two halves on the [`team`] (whose helper is
+/// already spinning during training), or chunks over the pool where it has
+/// more than two threads.
 pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
     let n = split.len();
     if n == 0 {
         return 0.0;
     }
     let d = split.pixels_per_image();
-    let correct: usize = split
-        .images()
-        .par_chunks(EVAL_GRAIN * d)
-        .zip(split.labels().par_chunks(EVAL_GRAIN))
-        .map_init(
-            || (Panels::default(), Vec::new(), Vec::new(), Vec::new()),
-            |(panels, a1, z1, a2), (x, labels)| count_correct(net, x, labels, panels, a1, z1, a2),
-        )
-        .sum();
+    let (x, t) = (split.images(), split.labels());
+    let scratch = || (Panels::default(), Vec::new(), Vec::new(), Vec::new());
+    let count = |(panels, a1, z1, a2): &mut (Panels, Vec<F>, Vec<F>, Vec<F>),
+                 (x, t): (&[u8], &[u8])| {
+        count_correct(net, x, t, panels, a1, z1, a2)
+    };
+    let correct: usize = if rayon::current_num_threads() > 2 {
+        x.par_chunks(EVAL_GRAIN * d)
+            .zip(t.par_chunks(EVAL_GRAIN))
+            .map_init(scratch, count)
+            .sum()
+    } else {
+        let half = n / 2;
+        let in_chunks = |x: &[u8], t: &[u8]| {
+            let mut scratch = scratch();
+            let chunks = x.chunks(EVAL_GRAIN * d).zip(t.chunks(EVAL_GRAIN));
+            chunks
+                .map(|chunk| count(&mut scratch, chunk))
+                .sum::<usize>()
+        };
+        let (mut first, mut second) = (0, 0);
+        team::join(
+            || first = in_chunks(&x[..half * d], &t[..half]),
+            || second = in_chunks(&x[half * d..], &t[half..]),
+        );
+        first + second
+    };
     correct as f64 / n as f64
 }
 

@@ -28,7 +28,8 @@ use super::simd::{Level, level};
 #[cfg(target_arch = "x86_64")]
 use super::vector::Vector;
 
-/// The hidden layer is padded to a multiple of this many units.
+/// The hidden layer is padded to a multiple of this many units for f32
+/// (one 64-byte register of them), and of half as many for f64.
 pub const PAD: usize = 16;
 
 /// The 1e-7 the book adds inside the logarithm of the cross-entropy.
@@ -80,7 +81,9 @@ impl<F: Float> FastNet<F> {
     /// The parameters of `net`, converted to `F` (and padded).
     pub fn from_net(net: &TwoLayerNet) -> Self {
         let (d, h, k) = net.params.sizes();
-        let hp = h.div_ceil(PAD) * PAD;
+        // 64 bytes of F: 16 f32 or 8 f64 (50 units: 64 f32, 56 f64).
+        let pad = PAD * 4 / std::mem::size_of::<F>();
+        let hp = h.div_ceil(pad) * pad;
         let mut fast = FastNet {
             d,
             h,
@@ -231,28 +234,32 @@ impl<F: Float> FastNet<F> {
         assert!(self.w1.len() >= d * hp && hp.is_multiple_of(V::N) && size <= GROUP);
         let mut lane = 0;
         while lane < hp {
-            let wide = hp - lane >= R * V::N;
-            // SAFETY: the tiles read rows s0..s0 + size of x, pixels below
-            // d, and units lane..lane + R·V::N (or V::N) ≤ hp of W1 and a1,
-            // all inside the slices (asserted above); the level says the
-            // processor has V's instructions.
-            unsafe {
-                match (size == GROUP, wide) {
-                    (true, true) => self.hidden_tile::<V, GROUP, R>(x, s0, lit, scale, lane, a1),
-                    (true, false) => self.hidden_tile::<V, GROUP, 1>(x, s0, lit, scale, lane, a1),
-                    (false, true) => {
-                        for s in s0..s0 + size {
-                            self.hidden_tile::<V, 1, R>(x, s, lit, scale, lane, a1)
+            // R registers while they fit, then what is left (1 to R − 1).
+            let r = ((hp - lane) / V::N).min(R);
+            macro_rules! tile {
+                ($r:tt) => {
+                    // SAFETY: the tiles read rows s0..s0 + size of x, pixels
+                    // below d, and units lane..lane + r·V::N ≤ hp of W1 and
+                    // a1, all inside the slices (asserted above); the level
+                    // says the processor has V's instructions.
+                    unsafe {
+                        if size == GROUP {
+                            self.hidden_tile::<V, GROUP, $r>(x, s0, lit, scale, lane, a1)
+                        } else {
+                            for s in s0..s0 + size {
+                                self.hidden_tile::<V, 1, $r>(x, s, lit, scale, lane, a1)
+                            }
                         }
                     }
-                    (false, false) => {
-                        for s in s0..s0 + size {
-                            self.hidden_tile::<V, 1, 1>(x, s, lit, scale, lane, a1)
-                        }
-                    }
-                }
+                };
             }
-            lane += if wide { R * V::N } else { V::N };
+            match r {
+                _ if r == R => tile!(R),
+                3 => tile!(3),
+                2 => tile!(2),
+                _ => tile!(1),
+            }
+            lane += r * V::N;
         }
     }
 
@@ -513,30 +520,36 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     assert!(rows.len() >= pixels * hp && hp.is_multiple_of(V::N));
     let mut lane = 0;
     while lane < hp {
-        let wide = hp - lane >= R * V::N;
+        // R registers while they fit, then what is left (1 to R − 1).
+        let r = ((hp - lane) / V::N).min(R);
         let mut p = 0;
         while p < pixels {
             let group = p + PIXELS <= pixels;
             let (i0, out) = (first + p, &mut rows[p * hp..]);
-            // SAFETY: pixels i0.. (PIXELS of them, or 1) are below first +
-            // pixels ≤ d, rows p.. of `rows` hold them, units up to lane +
-            // R·V::N (or V::N) ≤ hp (asserted above); the level says the
-            // processor has V's instructions.
-            unsafe {
-                match (group, wide) {
-                    (true, true) => {
-                        weight_tile::<F, V, PIXELS, R>(x, n, d, da1, scale, i0, lane, out)
+            macro_rules! tile {
+                ($r:tt) => {
+                    // SAFETY: pixels i0.. (PIXELS of them, or 1) are below
+                    // first + pixels ≤ d, rows p.. of `rows` hold them,
+                    // units up to lane + r·V::N ≤ hp (asserted above); the
+                    // level says the processor has V's instructions.
+                    unsafe {
+                        if group {
+                            weight_tile::<F, V, PIXELS, $r>(x, n, d, da1, scale, i0, lane, out)
+                        } else {
+                            weight_tile::<F, V, 1, $r>(x, n, d, da1, scale, i0, lane, out)
+                        }
                     }
-                    (true, false) => {
-                        weight_tile::<F, V, PIXELS, 1>(x, n, d, da1, scale, i0, lane, out)
-                    }
-                    (false, true) => weight_tile::<F, V, 1, R>(x, n, d, da1, scale, i0, lane, out),
-                    (false, false) => weight_tile::<F, V, 1, 1>(x, n, d, da1, scale, i0, lane, out),
-                }
+                };
+            }
+            match r {
+                _ if r == R => tile!(R),
+                3 => tile!(3),
+                2 => tile!(2),
+                _ => tile!(1),
             }
             p += if group { PIXELS } else { 1 };
         }
-        lane += if wide { R * V::N } else { V::N };
+        lane += r * V::N;
     }
 }
 
@@ -737,12 +750,13 @@ mod tests {
     #[test]
     fn the_layout_round_trips() {
         let net = TwoLayerNet::new(7, 19, 3, 1.0);
+        assert_eq!(FastNet::<f32>::from_net(&net).hp, 32);
         let fast = FastNet::<f64>::from_net(&net);
-        assert_eq!(fast.hp, 32);
+        assert_eq!(fast.hp, 24);
         assert_eq!(fast.to_net(), net);
         // Padding units have zero weights in and out.
         for i in 0..7 {
-            for j in 19..32 {
+            for j in 19..24 {
                 assert_eq!(fast.w1[fast.w1_index(i, j)], 0.0);
             }
         }
@@ -758,13 +772,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_tiled_products_equal_plain_sums() {
-        // 10 images of 37 pixels, mostly zero, through a 37-40-3 net: every
+    fn tiled_products_match<F: Float>(h: usize) {
+        // 10 images of 37 pixels, mostly zero, through a 37-h-3 net: every
         // tile shape and every leftover row and pixel is exercised.
         let mut rng = crate::random::Rng::new(4);
-        let net = TwoLayerNet::with_rng(37, 40, 3, 1.0, &mut rng);
-        let fast = FastNet::<f64>::from_net(&net);
+        let net = TwoLayerNet::with_rng(37, h, 3, 1.0, &mut rng);
+        let fast = FastNet::<F>::from_net(&net);
         let (n, d, hp) = (10, 37, fast.hp);
         let x: Vec<u8> = (0..n * d)
             .map(|_| {
@@ -775,47 +788,70 @@ mod tests {
                 }
             })
             .collect();
-        let scale = super::super::batch::scale_table::<f64>();
+        let scale = super::super::batch::scale_table::<F>();
         // The same sum, term by term, fused where the kernels fuse.
         let fused = level() != Level::Baseline;
-        let madd = |acc: f64, v: f64, w: f64| {
+        let madd = |acc: F, v: F, w: F| {
             if fused {
                 v.mul_add(w, acc)
             } else {
                 acc + v * w
             }
         };
-        let mut a1 = vec![0.0; n * hp];
+        let w1 = |i: usize, j: usize| F::from_f64(net.params.w1[[i, j]]);
+        let mut a1 = vec![F::ZERO; n * hp];
         // Blocks of 5 pixels: partial sums cross blocks, and the 10 images
-        // are a group of 6 and four alone.
+        // are whole groups and images alone.
         let mut panels = Panels::default();
         panels.build(&x, n, d, 5);
         fast.hidden_pre(&x, &panels, &scale, &mut a1);
         for s in 0..n {
-            for j in 0..40 {
-                let mut want = 0.0;
+            for j in 0..h {
+                let mut want = F::ZERO;
                 for i in 0..d {
                     if x[s * d + i] != 0 {
-                        want = madd(want, scale[x[s * d + i] as usize], net.params.w1[[i, j]]);
+                        want = madd(want, scale[x[s * d + i] as usize], w1(i, j));
                     }
                 }
-                want += net.params.b1[j];
-                assert_eq!(a1[s * hp + j], want, "sample {s} unit {j}");
+                want += F::from_f64(net.params.b1[j]);
+                assert_eq!(
+                    a1[s * hp + j],
+                    want,
+                    "{} h {h} sample {s} unit {j}",
+                    F::NAME
+                );
             }
         }
-        let da1: Vec<f64> = (0..n * hp).map(|_| rng.standard_normal()).collect();
-        let mut dw1 = vec![0.0; d * hp];
+        let da1: Vec<F> = (0..n * hp)
+            .map(|_| F::from_f64(rng.standard_normal()))
+            .collect();
+        let mut dw1 = vec![F::ZERO; d * hp];
         weight_gradient(&x, n, d, &da1, &scale, 0, &mut dw1);
         for i in 0..d {
             for j in 0..hp {
-                let mut want = 0.0;
+                let mut want = F::ZERO;
                 for s in 0..n {
                     if x[s * d + i] != 0 {
                         want = madd(want, scale[x[s * d + i] as usize], da1[s * hp + j]);
                     }
                 }
-                assert_eq!(dw1[i * hp + j], want, "pixel {i} unit {j}");
+                assert_eq!(
+                    dw1[i * hp + j],
+                    want,
+                    "{} h {h} pixel {i} unit {j}",
+                    F::NAME
+                );
             }
+        }
+    }
+
+    #[test]
+    fn the_tiled_products_equal_plain_sums() {
+        // Hidden layers whose padded width leaves every tail of 1, 2 or 3
+        // registers after the wide tiles, in both precisions.
+        for h in [5, 16, 40, 50, 63, 80, 100] {
+            tiled_products_match::<f32>(h);
+            tiled_products_match::<f64>(h);
         }
     }
 
