@@ -36,6 +36,8 @@ pub mod simd;
 pub mod team;
 pub mod vector;
 
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
 use rayon::prelude::*;
 
 use crate::data::Split;
@@ -49,7 +51,7 @@ use net::{FastNet, activate, argmax, cross_entropy, softmax, weight_gradient};
 use panel::Panels;
 
 /// Samples per parallel task in evaluation (whole groups of [`panel::GROUP`]).
-const EVAL_GRAIN: usize = 100 * panel::GROUP;
+const EVAL_GRAIN: usize = 20 * panel::GROUP;
 
 /// ∂L/∂W for W1, b1, W2, b2, laid out (and padded) like the network.
 #[derive(Debug, Clone, Default)]
@@ -419,41 +421,62 @@ crate::kernel! {
     }
 }
 
-/// The fraction of `split` whose most probable class is the label, samples
-/// split between threads: two halves on the [`team`] (whose helper is
-/// already spinning during training), or chunks over the pool where it has
-/// more than two threads.
+/// The buffers one thread of an evaluation reuses from chunk to chunk.
+#[derive(Debug, Clone, Default)]
+pub struct EvalScratch<F> {
+    panels: Panels,
+    a1: Vec<F>,
+    z1: Vec<F>,
+    a2: Vec<F>,
+}
+
+/// The fraction of `split` whose most probable class is the label.
 pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
+    accuracy_in(net, split, &mut Default::default())
+}
+
+/// [`accuracy`] with buffers kept from one evaluation to the next (no new
+/// memory, so no page faults, at each epoch). The images go in chunks to
+/// whichever of the two [`team`] threads is free (the helper is already
+/// spinning during training); with more than two threads in the pool, to
+/// the pool's threads.
+pub fn accuracy_in<F: Float>(
+    net: &FastNet<F>,
+    split: &Split,
+    scratch: &mut [EvalScratch<F>; 2],
+) -> f64 {
     let n = split.len();
     if n == 0 {
         return 0.0;
     }
     let d = split.pixels_per_image();
     let (x, t) = (split.images(), split.labels());
-    let scratch = || (Panels::default(), Vec::new(), Vec::new(), Vec::new());
-    let count = |(panels, a1, z1, a2): &mut (Panels, Vec<F>, Vec<F>, Vec<F>),
-                 (x, t): (&[u8], &[u8])| {
-        count_correct(net, x, t, panels, a1, z1, a2)
+    let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| {
+        count_correct(net, x, t, &mut s.panels, &mut s.a1, &mut s.z1, &mut s.a2)
     };
     let correct: usize = if rayon::current_num_threads() > 2 {
         x.par_chunks(EVAL_GRAIN * d)
             .zip(t.par_chunks(EVAL_GRAIN))
-            .map_init(scratch, count)
+            .map_init(EvalScratch::default, |s, (x, t)| count(s, x, t))
             .sum()
     } else {
-        let half = n / 2;
-        let in_chunks = |x: &[u8], t: &[u8]| {
-            let mut scratch = scratch();
-            let chunks = x.chunks(EVAL_GRAIN * d).zip(t.chunks(EVAL_GRAIN));
-            chunks
-                .map(|chunk| count(&mut scratch, chunk))
-                .sum::<usize>()
+        // Chunks handed out in turn: a thread that finishes early takes
+        // more. A count does not depend on who counted what.
+        let next = AtomicUsize::new(0);
+        let work = |s: &mut EvalScratch<F>| {
+            let mut correct = 0;
+            loop {
+                let first = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
+                if first >= n {
+                    return correct;
+                }
+                let last = (first + EVAL_GRAIN).min(n);
+                correct += count(s, &x[first * d..last * d], &t[first..last]);
+            }
         };
+        let [mine, helpers] = scratch;
         let (mut first, mut second) = (0, 0);
-        team::join(
-            || first = in_chunks(&x[..half * d], &t[..half]),
-            || second = in_chunks(&x[half * d..], &t[half..]),
-        );
+        team::join(|| first = work(mine), || second = work(helpers));
         first + second
     };
     correct as f64 / n as f64
@@ -502,6 +525,7 @@ pub struct FastEngine<F> {
     act: Activations<F>,
     scratch: BackwardScratch<F>,
     grads: Grads<F>,
+    eval: [EvalScratch<F>; 2],
 }
 
 impl<F: Float> FastEngine<F> {
@@ -515,6 +539,7 @@ impl<F: Float> FastEngine<F> {
             act: Activations::default(),
             scratch: BackwardScratch::default(),
             grads,
+            eval: Default::default(),
         }
     }
 
@@ -560,7 +585,7 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn accuracy(&mut self, split: &Split) -> f64 {
-        accuracy(&self.net, split)
+        accuracy_in(&self.net, split, &mut self.eval)
     }
 
     fn net(&self) -> TwoLayerNet {
