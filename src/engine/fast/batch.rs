@@ -34,9 +34,7 @@ impl Batch {
         let d = split.pixels_per_image();
         self.n = indices.len();
         self.d = d;
-        for &i in indices {
-            prefetch(split.image(i));
-        }
+        prefetch(split, indices);
         self.pixels.resize(self.n * d, 0);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.label(i)));
@@ -63,20 +61,22 @@ impl Batch {
     }
 }
 
-/// Asks the processor to bring `bytes` into its cache, without waiting.
-#[inline(always)]
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        // SAFETY: a prefetch only hints; the address is inside `bytes`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                line.as_ptr() as *const i8
-            )
+/// Asks the processor to bring the images `indices` of `split` into its
+/// cache, without waiting for them.
+pub fn prefetch(split: &Split, indices: &[usize]) {
+    for &i in indices {
+        #[cfg(target_arch = "x86_64")]
+        for line in split.image(i).chunks(64) {
+            // SAFETY: a prefetch only hints; the address is inside the image.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(
+                    line.as_ptr() as *const i8
+                )
+            }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = split.image(i);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
 }
 
 /// `byte / 255` for every byte, in `F`.

@@ -554,6 +554,10 @@ impl<F: Float> Engine for FastEngine<F> {
         self.batch.fill_from(split, indices);
     }
 
+    fn prefetch(&mut self, split: &Split, indices: &[usize]) {
+        batch::prefetch(split, indices);
+    }
+
     fn gradient(&mut self, method: GradientMethod) {
         match method {
             GradientMethod::Backprop => {
