@@ -520,7 +520,25 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     // Checked once here so the tiles, whose loops run once per sample, read
     // without a bounds check.
     assert!(x.len() >= n * d && first + pixels <= d && da1.len() >= n * hp);
-    assert!(rows.len() >= pixels * hp && hp.is_multiple_of(V::N));
+    assert!(rows.len() >= pixels * hp && hp.is_multiple_of(V::N) && n <= u32::MAX as usize);
+    // For each group of PIXELS pixels, the samples that light any of them,
+    // in order (a count, then the samples): the tiles then run without a
+    // test whose outcome the processor could not predict. Written without a
+    // branch either: every sample is written, the lit ones kept.
+    let groups = pixels / PIXELS;
+    let mut lists = SAMPLE_LISTS.take();
+    lists.clear();
+    lists.resize(groups * (n + 1), 0);
+    for (g, list) in lists.chunks_exact_mut(n + 1).enumerate() {
+        let i0 = first + g * PIXELS;
+        let mut len = 0;
+        for s in 0..n {
+            let bytes: [u8; PIXELS] = x[s * d + i0..][..PIXELS].try_into().unwrap();
+            list[1 + len] = s as u32;
+            len += (bytes != [0; PIXELS]) as usize;
+        }
+        list[0] = len as u32;
+    }
     let mut lane = 0;
     while lane < hp {
         // R registers while they fit, then what is left (1 to R − 1).
@@ -537,9 +555,23 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
                     // level says the processor has V's instructions.
                     unsafe {
                         if group {
-                            weight_tile::<F, V, PIXELS, $r>(x, n, d, da1, scale, i0, lane, out)
+                            let list = &lists[p / PIXELS * (n + 1)..];
+                            let lit = &list[1..][..list[0] as usize];
+                            weight_tile::<F, V, PIXELS, $r, true>(
+                                x, n, d, da1, scale, i0, lane, out, lit,
+                            )
                         } else {
-                            weight_tile::<F, V, 1, $r>(x, n, d, da1, scale, i0, lane, out)
+                            weight_tile::<F, V, 1, $r, false>(
+                                x,
+                                n,
+                                d,
+                                da1,
+                                scale,
+                                i0,
+                                lane,
+                                out,
+                                &[],
+                            )
                         }
                     }
                 };
@@ -554,20 +586,35 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
         }
         lane += r * V::N;
     }
+    SAMPLE_LISTS.set(lists);
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// The sample lists of `weight_tiles_v`, kept from call to call.
+    static SAMPLE_LISTS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Units `lane..lane + R·V::N` of the ∂L/∂W1 rows of pixels `i0..i0 + P`:
 /// P × R registers of running sums, one row of da1 loaded per sample and
-/// used P times.
+/// used P times. LISTED: over the samples `lit` (those lighting one of the
+/// pixels); otherwise over all n, skipping those that light none.
 ///
 /// # Safety
 /// Pixels `i0..i0 + P` of the `n` images, units up to `lane + R·V::N` of
-/// `da1`'s n rows and of `out`'s P rows must be in bounds (see
-/// `weight_tiles_v`), and the processor must have V's instructions.
+/// `da1`'s n rows and of `out`'s P rows must be in bounds, every sample in
+/// `lit` below n (see `weight_tiles_v`), and the processor must have V's
+/// instructions.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn weight_tile<F: Float, V: Vector<F>, const P: usize, const R: usize>(
+unsafe fn weight_tile<
+    F: Float,
+    V: Vector<F>,
+    const P: usize,
+    const R: usize,
+    const LISTED: bool,
+>(
     x: &[u8],
     n: usize,
     d: usize,
@@ -576,6 +623,7 @@ unsafe fn weight_tile<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     i0: usize,
     lane: usize,
     out: &mut [F],
+    lit: &[u32],
 ) {
     let hp = da1.len() / n.max(1);
     let (xp, gp, op) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr());
@@ -584,19 +632,33 @@ unsafe fn weight_tile<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     unsafe {
         let zero = V::splat(F::ZERO);
         let mut acc = [[zero; R]; P];
-        for s in 0..n {
-            let bytes: [u8; P] = *(xp.add(s * d + i0) as *const [u8; P]);
-            if bytes == [0; P] {
-                continue;
-            }
-            let mut g = [zero; R];
-            for r in 0..R {
-                g[r] = V::load(gp.add(s * hp + lane + r * V::N));
-            }
-            for p in 0..P {
-                let v = V::splat(scale[bytes[p] as usize]);
+        // One sample's terms (a macro, not a closure: a closure would be
+        // compiled without the kernel's instructions).
+        macro_rules! add_sample {
+            ($s:expr, $bytes:expr) => {
+                let (s, bytes): (usize, [u8; P]) = ($s, $bytes);
+                let mut g = [zero; R];
                 for r in 0..R {
-                    acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
+                    g[r] = V::load(gp.add(s * hp + lane + r * V::N));
+                }
+                for p in 0..P {
+                    let v = V::splat(scale[bytes[p] as usize]);
+                    for r in 0..R {
+                        acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
+                    }
+                }
+            };
+        }
+        if LISTED {
+            for &s in lit {
+                let s = s as usize;
+                add_sample!(s, *(xp.add(s * d + i0) as *const [u8; P]));
+            }
+        } else {
+            for s in 0..n {
+                let bytes: [u8; P] = *(xp.add(s * d + i0) as *const [u8; P]);
+                if bytes != [0; P] {
+                    add_sample!(s, bytes);
                 }
             }
         }
