@@ -434,7 +434,11 @@ impl<F: Float> FastNet<F> {
                 for j in 0..h {
                     let mut w = [zero; R];
                     for i in 0..R {
-                        w[i] = V::load_first(wp.add(j * k + i * V::N), lanes(i));
+                        // Registers past the k classes stay zero (and their
+                        // addresses, which may lie past W2, are not formed).
+                        if i * V::N < k {
+                            w[i] = V::load_first(wp.add(j * k + i * V::N), lanes(i));
+                        }
                     }
                     for q in 0..Q {
                         // Rows past n are read as row s0 (never stored).
@@ -446,8 +450,11 @@ impl<F: Float> FastNet<F> {
                 }
                 for q in 0..q_n {
                     for i in 0..R {
-                        let b = V::load_first(bp.add(i * V::N), lanes(i));
-                        V::add(acc[q][i], b).store_first(ap.add((s0 + q) * k + i * V::N), lanes(i));
+                        if i * V::N < k {
+                            let b = V::load_first(bp.add(i * V::N), lanes(i));
+                            let out = ap.add((s0 + q) * k + i * V::N);
+                            V::add(acc[q][i], b).store_first(out, lanes(i));
+                        }
                     }
                 }
                 s0 += Q;
