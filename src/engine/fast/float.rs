@@ -48,8 +48,8 @@ pub trait Float:
     fn exp(self) -> Self;
     /// ln x (the standard library's).
     fn ln(self) -> Self;
-    /// self · a + b in one rounding: one instruction where the processor has
-    /// FMA (kernels only call it there).
+    /// self · a + b in one rounding: what each fused term of the AVX2 and
+    /// AVX-512 kernels computes (their tests compare against it).
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// An AVX-512 register of this type.
     #[cfg(target_arch = "x86_64")]

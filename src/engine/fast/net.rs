@@ -17,8 +17,8 @@
 //! block so that W1's rows come from the L1 cache ([`super::panel`]).
 //! Every sum adds its terms in pixel (or sample) order, as the book's
 //! products would, so neither the tile shape nor the vector width ever
-//! changes a result; where the processor has FMA each term is fused into
-//! the sum (see `madd`).
+//! changes a result; with AVX2 or AVX-512 each term is fused into the sum
+//! (one rounding), on plain SSE2 it is multiplied, then added.
 
 use ndarray::{Array1, Array2};
 
@@ -45,7 +45,8 @@ pub struct FastNet<F> {
     pub d: usize,
     /// Hidden units (50).
     pub h: usize,
-    /// Stored hidden units, h rounded up to a multiple of [`PAD`] (64 for 50).
+    /// Stored hidden units, h rounded up to a multiple of a 64-byte register
+    /// of F (50 is stored as 64 f32 or 56 f64).
     pub hp: usize,
     /// Classes (10).
     pub k: usize,
@@ -232,7 +233,7 @@ impl<F: Float> FastNet<F> {
         // pixel, read without a bounds check; every index in `lit` is below
         // d (`Panels` lists only pixels of its images, and `hidden_pre`
         // checked that those have d pixels). Lanes come in whole registers:
-        // hp is a multiple of PAD, a multiple of every V::N.
+        // hp is a multiple of one 64-byte register of F, so of every V::N.
         assert!(x.len() >= (s0 + size) * d && a1.len() >= (s0 + size) * hp);
         assert!(self.w1.len() >= d * hp && hp.is_multiple_of(V::N) && size <= GROUP);
         let mut lane = 0;
@@ -500,16 +501,16 @@ pub fn weight_gradient<F: Float>(
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => weight_tiles_v::<F, F::Ymm, 2>(x, n, d, da1, scale, first, rows),
         _ if std::mem::size_of::<F>() == 4 => {
-            weight_tiles::<F, 3, 8, false>(x, n, d, da1, scale, first, rows)
+            weight_tiles_scalar::<F, 3, 8>(x, n, d, da1, scale, first, rows)
         }
-        _ => weight_tiles::<F, 3, 4, false>(x, n, d, da1, scale, first, rows),
+        _ => weight_tiles_scalar::<F, 3, 4>(x, n, d, da1, scale, first, rows),
     }
 }
 
 /// Pixels per tile of ∂L/∂W1 with vector registers.
 const PIXELS: usize = 4;
 
-/// [`weight_tiles`] with vector registers: tiles of [`PIXELS`] pixels × R
+/// ∂L/∂W1 rows with vector registers: tiles of [`PIXELS`] pixels × R
 /// registers while they fit, then narrower ones.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -677,8 +678,10 @@ unsafe fn weight_tile<
     }
 }
 
+/// [`weight_tiles_v`] in plain arithmetic, for processors without AVX2:
+/// tiles of P pixels × T units (T divides hp: a 64-byte register of F does).
 #[inline(always)]
-fn weight_tiles<F: Float, const P: usize, const T: usize, const FMA: bool>(
+fn weight_tiles_scalar<F: Float, const P: usize, const T: usize>(
     x: &[u8],
     n: usize,
     d: usize,
@@ -689,33 +692,28 @@ fn weight_tiles<F: Float, const P: usize, const T: usize, const FMA: bool>(
 ) {
     let hp = da1.len() / n.max(1);
     let pixels = rows.len() / hp.max(1);
-    let mut lane = 0;
-    while lane < hp {
-        let wide = hp - lane >= T;
+    assert!(hp.is_multiple_of(T));
+    for lane in (0..hp).step_by(T) {
         let mut p = 0;
         while p < pixels {
-            let group = p + P <= pixels;
             let (i0, out) = (first + p, &mut rows[p * hp..]);
-            match (group, wide) {
-                (true, true) => weight_group::<F, P, T, FMA>(x, n, d, da1, scale, i0, lane, out),
-                (true, false) => weight_group::<F, P, PAD, FMA>(x, n, d, da1, scale, i0, lane, out),
-                (false, true) => weight_group::<F, 1, T, FMA>(x, n, d, da1, scale, i0, lane, out),
-                (false, false) => {
-                    weight_group::<F, 1, PAD, FMA>(x, n, d, da1, scale, i0, lane, out)
-                }
+            if p + P <= pixels {
+                weight_group::<F, P, T>(x, n, d, da1, scale, i0, lane, out);
+                p += P;
+            } else {
+                weight_group::<F, 1, T>(x, n, d, da1, scale, i0, lane, out);
+                p += 1;
             }
-            p += if group { P } else { 1 };
         }
-        lane += if wide { T } else { PAD };
     }
 }
 
 /// Lanes `lane..lane + T` of the ∂L/∂W1 rows of pixels `i0..i0 + P`: P × T
-/// running sums in registers, one row of da1 loaded per sample and used P
-/// times.
+/// running sums, one row of da1 loaded per sample and used P times; each
+/// term multiplied, then added (SSE2 has no fused multiply-add).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn weight_group<F: Float, const P: usize, const T: usize, const FMA: bool>(
+fn weight_group<F: Float, const P: usize, const T: usize>(
     x: &[u8],
     n: usize,
     d: usize,
@@ -741,22 +739,13 @@ fn weight_group<F: Float, const P: usize, const T: usize, const FMA: bool>(
         for p in 0..P {
             let v = scale[bytes[p] as usize];
             for l in 0..T {
-                acc[p][l] = madd::<F, FMA>(v, g[l], acc[p][l]);
+                acc[p][l] += v * g[l];
             }
         }
     }
     for p in 0..P {
         out[p * hp + lane..][..T].copy_from_slice(&acc[p]);
     }
-}
-
-/// acc + v·w: fused into one rounding where the processor has FMA (twice
-/// the arithmetic per instruction), two roundings on plain SSE2. Machines
-/// without FMA (x86-64 before 2013) therefore differ in the last bits; on
-/// any one machine a run is still reproduced exactly.
-#[inline(always)]
-fn madd<F: Float, const FMA: bool>(v: F, w: F, acc: F) -> F {
-    if FMA { v.mul_add(w, acc) } else { acc + v * w }
 }
 
 /// z = h(a): sigmoid or ReLU, element-wise.
