@@ -6,25 +6,17 @@
 //! folder moved into a temporary folder too.
 
 mod loopback;
+mod shared_data;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use manabi::data::{DataError, DataHome, DatasetName, FILE_NAMES, RAMP, Resolved, resolve};
 use tempfile::TempDir;
 
 use loopback::{Server, closed_port_url};
-
-fn fashion_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist");
-    assert!(
-        dir.is_dir(),
-        "{}: Fashion-MNIST is missing; these tests need the shared data folder beside the crate",
-        dir.display()
-    );
-    dir
-}
+use shared_data::fashion_dir;
 
 /// Runs `manabi args…` with its cache in `cache`.
 fn manabi(cache: &Path, args: &[&str]) -> Output {

@@ -2,6 +2,8 @@
 //! the embedded mnist-10k, the full Fashion-MNIST from the shared data folder,
 //! hand-made IDX files that are wrong in one way each, and `load_mnist`.
 
+mod shared_data;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,22 +11,12 @@ use std::time::{Duration, Instant};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use manabi::data::{DataError, Dataset, FILE_NAMES, Labels, LoadOptions, Split, idx, load_mnist};
+use shared_data::fashion_dir;
 use tempfile::TempDir;
 
 /// `zcat` of the four files, in `FILE_NAMES` order, piped to `sha256sum`.
 const MNIST_10K_SHA256: &str = "6ebcb0415ca3e5020466fb0251feff51544afb71ba9a96f22ab21415df195ee3";
 const FASHION_SHA256: &str = "14410854cf7a289477dcfc7df3f8ec24741e281cdcc425ede0d9a748ca630214";
-
-fn fashion_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist");
-    assert!(
-        dir.is_dir(),
-        "{}: Fashion-MNIST is missing; these tests need the shared data folder \
-         (four *-idx?-ubyte.gz files) beside the crate",
-        dir.display()
-    );
-    dir
-}
 
 // ---------------------------------------------------------------- file builders
 

@@ -7,10 +7,11 @@
 #![cfg(feature = "fetch")]
 
 mod loopback;
+mod shared_data;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ use manabi::data::{
 use tempfile::TempDir;
 
 use loopback::{Reply, Server, closed_port_url};
+use shared_data::fashion_dir;
 
 // ---------------------------------------------------------------- fixtures
 
@@ -666,16 +668,6 @@ fn the_real_lists_name_the_four_files_with_well_formed_checksums() {
             .iter()
             .all(|f| f.accept[0].kind == HashKind::Md5)
     );
-}
-
-fn fashion_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist");
-    assert!(
-        dir.is_dir(),
-        "{}: Fashion-MNIST is missing; these tests need the shared data folder beside the crate",
-        dir.display()
-    );
-    dir
 }
 
 /// Zalando's files are Debian's with the original file name and time put
