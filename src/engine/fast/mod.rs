@@ -135,6 +135,17 @@ impl<F: Float> Activations<F> {
 /// The forward pass over a batch, its samples in two halves, one per thread
 /// (a half is whole groups of [`panel::GROUP`]: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
+    forward_lists(net, batch, out, true);
+}
+
+/// [`forward`] again over the same batch, with other weights: the lit
+/// pixels listed by the last forward pass into `out` are still the batch's,
+/// so they are not listed again. `batch` must be the batch of that pass.
+pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
+    forward_lists(net, batch, out, false);
+}
+
+fn forward_lists<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>, list: bool) {
     let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
     out.resize(n, hp, k);
     let m = (n / 2).next_multiple_of(panel::GROUP).min(n);
@@ -153,8 +164,20 @@ pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<
     let (x, x_b) = batch.pixels[..n * d].split_at(m * d);
     let (t, t_b) = batch.labels[..n].split_at(m);
     team::join(
-        || forward_samples(net, x, t, &mut panels[0], a1, z1, y, ell),
-        || forward_samples(net, x_b, t_b, &mut panels_b[0], a1_b, z1_b, y_b, ell_b),
+        || forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell),
+        || {
+            forward_samples(
+                net,
+                x_b,
+                t_b,
+                list,
+                &mut panels_b[0],
+                a1_b,
+                z1_b,
+                y_b,
+                ell_b,
+            )
+        },
     );
 }
 
@@ -179,6 +202,7 @@ pub fn forward_loss_serial<F: Float>(
         net,
         &batch.pixels,
         &batch.labels,
+        true,
         &mut panels[0],
         a1,
         z1,
@@ -190,11 +214,14 @@ pub fn forward_loss_serial<F: Float>(
 
 crate::kernel! {
     /// Images `x` (with their `labels`) through the network: a1, z1, y and
-    /// each one's share of the loss, one per element of `ell`.
+    /// each one's share of the loss, one per element of `ell`. Their lit
+    /// pixels are listed in `panels` first, unless `list` is false: then
+    /// `panels` already lists these images.
     fn forward_samples<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
         labels: &[usize],
+        list: bool,
         panels: &mut Panels,
         a1: &mut [F],
         z1: &mut [F],
@@ -203,7 +230,12 @@ crate::kernel! {
     ) {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
         let scale = scale_table::<F>();
-        hidden_layer(net, x, n, panels, &scale, a1);
+        if list {
+            hidden_layer(net, x, n, panels, &scale, a1);
+        } else {
+            assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
+            net.hidden_pre(x, panels, &scale, a1);
+        }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_rows(z1, n, y);
         for s in 0..n {
@@ -526,6 +558,9 @@ pub struct FastEngine<F> {
     scratch: BackwardScratch<F>,
     grads: Grads<F>,
     eval: [EvalScratch<F>; 2],
+    /// Whether `act` lists the lit pixels of `batch` (a backprop forward
+    /// pass ran since the batch was loaded).
+    listed: bool,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -540,6 +575,7 @@ impl<F: Float> FastEngine<F> {
             scratch: BackwardScratch::default(),
             grads,
             eval: Default::default(),
+            listed: false,
         }
     }
 
@@ -552,6 +588,7 @@ impl<F: Float> FastEngine<F> {
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
         self.batch.fill_from(split, indices);
+        self.listed = false;
     }
 
     fn prefetch(&mut self, split: &Split, indices: &[usize]) {
@@ -562,6 +599,7 @@ impl<F: Float> Engine for FastEngine<F> {
         match method {
             GradientMethod::Backprop => {
                 forward(&self.net, &self.batch, &mut self.act);
+                self.listed = true;
                 backward(
                     &self.net,
                     &self.batch,
@@ -584,7 +622,12 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn loss(&mut self) -> f64 {
-        forward(&self.net, &self.batch, &mut self.act);
+        if self.listed {
+            forward_again(&self.net, &self.batch, &mut self.act);
+        } else {
+            forward(&self.net, &self.batch, &mut self.act);
+            self.listed = true;
+        }
         self.act.loss()
     }
 
