@@ -335,6 +335,8 @@ fn decode<R: Read>(
 
     let reserve = data_len.min(bound);
     let mut data = Vec::with_capacity(usize::try_from(reserve).map_err(|_| too_large())?);
+    // The images are read in random order, a batch at a time.
+    super::huge_pages::advise(&mut data);
     // One byte past the declared size tells trailing data from an exact fit
     // without reading an unbounded tail.
     r.by_ref()

@@ -47,6 +47,7 @@ mod embedded;
 mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+mod huge_pages;
 pub mod idx;
 mod inspect;
 mod load;
