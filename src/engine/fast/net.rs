@@ -536,16 +536,15 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     let groups = pixels / PIXELS;
     let mut lists = SAMPLE_LISTS.take();
     lists.clear();
-    lists.resize(groups * (n + 1), 0);
-    for (g, list) in lists.chunks_exact_mut(n + 1).enumerate() {
-        let i0 = first + g * PIXELS;
-        let mut len = 0;
-        for s in 0..n {
-            let bytes: [u8; PIXELS] = x[s * d + i0..][..PIXELS].try_into().unwrap();
-            list[1 + len] = s as u32;
-            len += (bytes != [0; PIXELS]) as usize;
-        }
-        list[0] = len as u32;
+    // Room for 16 numbers written past the last list.
+    lists.resize(groups * (n + 1) + 16, 0);
+    if level() == Level::Avx512 {
+        // SAFETY: the level says the processor has AVX-512; the pixels
+        // first..first + groups·PIXELS ≤ d of n images are in x, and lists
+        // has room for groups lists of n + 1 and 16 more (above).
+        unsafe { sample_lists_avx512(x, n, d, first, groups, &mut lists) };
+    } else {
+        sample_lists(x, n, d, first, groups, &mut lists);
     }
     let mut lane = 0;
     while lane < hp {
@@ -597,8 +596,98 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     SAMPLE_LISTS.set(lists);
 }
 
+/// For each of `groups` groups of [`PIXELS`] pixels from pixel `first`, the
+/// samples among the `n` images of `x` that light any of them, in order: in
+/// `lists`, n + 1 numbers per group, a count, then the samples.
+///
+/// Written without a branch (whether a sample is lit follows no pattern a
+/// processor could predict): every sample is written, the lit ones kept.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sample_lists(x: &[u8], n: usize, d: usize, first: usize, groups: usize, lists: &mut [u32]) {
+    for (g, list) in lists.chunks_exact_mut(n + 1).take(groups).enumerate() {
+        let i0 = first + g * PIXELS;
+        let mut len = 0;
+        for s in 0..n {
+            let bytes: [u8; PIXELS] = x[s * d + i0..][..PIXELS].try_into().unwrap();
+            list[1 + len] = s as u32;
+            len += (bytes != [0; PIXELS]) as usize;
+        }
+        list[0] = len as u32;
+    }
+}
+
+/// [`sample_lists`] with AVX-512, 32 groups (128 pixels) at a time: a mask
+/// per sample of the groups it lights (one test per 4 bytes), then, for each
+/// group, 16 samples' masks tested for its bit at once and the lit samples'
+/// numbers kept by `vpcompressd`.
+///
+/// # Safety
+/// The processor must have AVX-512 F and BW; x must hold pixels
+/// `first..first + groups·PIXELS` (≤ d) of n images of d, and `lists` room
+/// for groups·(n + 1) + 16 numbers.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn sample_lists_avx512(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    first: usize,
+    groups: usize,
+    lists: &mut [u32],
+) {
+    use std::arch::x86_64::*;
+    const _: () = assert!(PIXELS == 4, "one 32-bit lane per group");
+    let mut masks = SAMPLE_MASKS.take();
+    masks.clear();
+    masks.resize(n.next_multiple_of(16), 0);
+    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr() as *mut i32);
+    // SAFETY (whole body): the caller's; reads stay within the pixels it
+    // names (masked to whole groups), writes within lists and masks.
+    unsafe {
+        let step = _mm512_set1_epi32(16);
+        let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for g0 in (0..groups).step_by(32) {
+            // Bytes of whole groups in this pass, in two registers of 64.
+            let bytes = (groups - g0).min(32) * PIXELS;
+            let keep = |from: usize| -> u64 {
+                let count = bytes.saturating_sub(from).min(64);
+                if count == 64 { !0 } else { (1u64 << count) - 1 }
+            };
+            let (k0, k1) = (keep(0), keep(64));
+            for s in 0..n {
+                let p = xp.add(s * d + first + g0 * PIXELS) as *const i8;
+                let lo = _mm512_maskz_loadu_epi8(k0, p);
+                let hi = _mm512_maskz_loadu_epi8(k1, p.add(64));
+                let m = _mm512_test_epi32_mask(lo, lo) as u32
+                    | (_mm512_test_epi32_mask(hi, hi) as u32) << 16;
+                masks[s] = m;
+            }
+            for g in g0..(g0 + 32).min(groups) {
+                let bit = _mm512_set1_epi32(1 << (g - g0));
+                let list = out.add(g * (n + 1));
+                let mut len = 0usize;
+                let mut index = iota;
+                for c in (0..n).step_by(16) {
+                    let m = _mm512_loadu_si512(masks.as_ptr().add(c) as *const _);
+                    // Samples past n have a zero mask.
+                    let lit = _mm512_test_epi32_mask(m, bit);
+                    let listed = _mm512_maskz_compress_epi32(lit, index);
+                    _mm512_storeu_si512(list.add(1 + len) as *mut _, listed);
+                    len += lit.count_ones() as usize;
+                    index = _mm512_add_epi32(index, step);
+                }
+                *list = len as i32;
+            }
+        }
+    }
+    SAMPLE_MASKS.set(masks);
+}
+
 #[cfg(target_arch = "x86_64")]
 thread_local! {
+    /// For each sample, the pixel groups it lights (`sample_lists_avx512`).
+    static SAMPLE_MASKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
     /// The sample lists of `weight_tiles_v`, kept from call to call.
     static SAMPLE_LISTS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
 }
@@ -949,5 +1038,48 @@ mod tests {
     fn output_rows_equal_output_per_sample() {
         outputs_match::<f32>();
         outputs_match::<f64>();
+    }
+
+    /// The AVX-512 sample lists of ∂L/∂W1 equal the plain ones, over sample
+    /// counts and pixel ranges that leave every kind of remainder.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_sample_lists_equal_the_plain_ones() {
+        if level() != Level::Avx512 {
+            eprintln!("no AVX-512 here: only the plain lists are in use, nothing to compare");
+            return;
+        }
+        let mut rng = crate::random::Rng::new(11);
+        let d = 300;
+        for &n in &[1, 7, 16, 17, 100] {
+            // Images alternately sparse, dense and dark.
+            let x: Vec<u8> = (0..n * d)
+                .map(|i| {
+                    let p = [0.05, 0.6, 0.0][(i / d) % 3];
+                    if rng.uniform() < p {
+                        1 + (rng.uniform() * 254.0) as u8
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            for &(first, groups) in &[(0, 1), (3, 31), (0, 32), (17, 33), (1, 70), (0, 75)] {
+                let size = groups * (n + 1) + 16;
+                let (mut plain, mut vector) = (vec![u32::MAX; size], vec![u32::MAX; size]);
+                sample_lists(&x, n, d, first, groups, &mut plain);
+                // SAFETY: AVX-512 was detected; first + 4·groups ≤ d, and
+                // the lists have the room it needs.
+                unsafe { sample_lists_avx512(&x, n, d, first, groups, &mut vector) };
+                for g in 0..groups {
+                    let at = g * (n + 1);
+                    let len = plain[at] as usize;
+                    assert_eq!(
+                        &plain[at..=at + len],
+                        &vector[at..=at + len],
+                        "n {n}, first {first}, group {g} of {groups}"
+                    );
+                }
+            }
+        }
     }
 }
