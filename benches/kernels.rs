@@ -56,7 +56,14 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let mut a1 = vec![F::ZERO; batch.n * fast.hp];
     let scale = scale_table::<F>();
     let hidden = time(2000, || {
-        hidden_layer(&fast, &batch.pixels, batch.n, &mut panels, &scale, &mut a1)
+        hidden_layer(
+            &fast,
+            &batch.pixels,
+            &batch.labels,
+            &mut panels,
+            &scale,
+            &mut a1,
+        )
     });
     let bwd = time(2000, || {
         backward(&fast, &batch, &act, &mut scratch, &mut grads)

@@ -231,7 +231,7 @@ crate::kernel! {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
         let scale = scale_table::<F>();
         if list {
-            hidden_layer(net, x, n, panels, &scale, a1);
+            hidden_layer(net, x, &labels[..n], panels, &scale, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
             net.hidden_pre(x, panels, &scale, a1);
@@ -247,17 +247,19 @@ crate::kernel! {
 }
 
 crate::kernel! {
-    /// a1 = x·W1 + b1 for the `n` images `x`, listing their lit pixels in
-    /// `panels` first.
+    /// a1 = x·W1 + b1 for the images `x`, one per label in `labels`,
+    /// listing their lit pixels in `panels` first (in groups of images of
+    /// one class, where they can be).
     pub fn hidden_layer<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
-        n: usize,
+        labels: &[usize],
         panels: &mut Panels,
         scale: &[F; 256],
         a1: &mut [F],
     ) {
-        panels.build(x, n, net.d, Panels::block_for(net.hp, std::mem::size_of::<F>()));
+        let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
+        panels.build(x, labels, labels.len(), net.d, block);
         net.hidden_pre(x, panels, scale, a1);
     }
 }
@@ -530,7 +532,9 @@ crate::kernel! {
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
         a2.resize(n * k, F::ZERO);
-        hidden_layer(net, x, n, panels, &scale, a1);
+        let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
+        panels.build(x, labels, n, net.d, block);
+        net.hidden_pre(x, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_rows(z1, n, a2);
         // softmax keeps the order of the scores, so the argmax of the

@@ -191,19 +191,19 @@ impl<F: Float> FastNet<F> {
         a1[..n * hp].fill(F::ZERO);
         let level = level();
         for b in 0..panels.blocks() {
-            for (g, s0) in (0..n).step_by(GROUP).enumerate() {
-                let (lit, size) = (panels.lit(g, b), GROUP.min(n - s0));
+            for g in 0..n.div_ceil(GROUP) {
+                let (lit, images) = (panels.lit(g, b), panels.group(g));
                 match level {
                     // GROUP × 4 registers of sums on AVX-512 (32 registers),
                     // × 2 on AVX2 and SSE2 (16).
                     #[cfg(target_arch = "x86_64")]
-                    Level::Avx512 => self.hidden_group::<F::Zmm, 4>(x, s0, size, lit, scale, a1),
+                    Level::Avx512 => self.hidden_group::<F::Zmm, 4>(x, images, lit, scale, a1),
                     #[cfg(target_arch = "x86_64")]
-                    Level::Avx2 => self.hidden_group::<F::Ymm, 2>(x, s0, size, lit, scale, a1),
+                    Level::Avx2 => self.hidden_group::<F::Ymm, 2>(x, images, lit, scale, a1),
                     _ if std::mem::size_of::<F>() == 4 => {
-                        self.hidden_group_scalar::<8>(x, s0, size, lit, scale, a1)
+                        self.hidden_group_scalar::<8>(x, images, lit, scale, a1)
                     }
-                    _ => self.hidden_group_scalar::<4>(x, s0, size, lit, scale, a1),
+                    _ => self.hidden_group_scalar::<4>(x, images, lit, scale, a1),
                 }
             }
         }
@@ -214,16 +214,15 @@ impl<F: Float> FastNet<F> {
         }
     }
 
-    /// Every hidden unit of images `s0..s0 + size` over the pixels `lit`:
-    /// tiles of R registers while they fit, then of one. A group smaller
-    /// than [`GROUP`] (the last) goes one image at a time.
+    /// Every hidden unit of the `images` (rows of x and of a1) over the
+    /// pixels `lit`: tiles of R registers while they fit, then of one. A
+    /// group smaller than [`GROUP`] (the last) goes one image at a time.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn hidden_group<V: Vector<F>, const R: usize>(
         &self,
         x: &[u8],
-        s0: usize,
-        size: usize,
+        images: &[u32],
         lit: &[u32],
         scale: &[F; 256],
         a1: &mut [F],
@@ -234,24 +233,26 @@ impl<F: Float> FastNet<F> {
         // d (`Panels` lists only pixels of its images, and `hidden_pre`
         // checked that those have d pixels). Lanes come in whole registers:
         // hp is a multiple of one 64-byte register of F, so of every V::N.
-        assert!(x.len() >= (s0 + size) * d && a1.len() >= (s0 + size) * hp);
-        assert!(self.w1.len() >= d * hp && hp.is_multiple_of(V::N) && size <= GROUP);
+        let rows = x.len() / d.max(1);
+        assert!(images.iter().all(|&s| (s as usize) < rows) && a1.len() >= rows * hp);
+        assert!(self.w1.len() >= d * hp && hp.is_multiple_of(V::N) && images.len() <= GROUP);
         let mut lane = 0;
         while lane < hp {
             // R registers while they fit, then what is left (1 to R − 1).
             let r = ((hp - lane) / V::N).min(R);
             macro_rules! tile {
                 ($r:tt) => {
-                    // SAFETY: the tiles read rows s0..s0 + size of x, pixels
+                    // SAFETY: the tiles read the rows `images` of x, pixels
                     // below d, and units lane..lane + r·V::N ≤ hp of W1 and
-                    // a1, all inside the slices (asserted above); the level
-                    // says the processor has V's instructions.
+                    // of a1's rows `images`, all inside the slices (asserted
+                    // above); the level says the processor has V's
+                    // instructions.
                     unsafe {
-                        if size == GROUP {
-                            self.hidden_tile::<V, GROUP, $r>(x, s0, lit, scale, lane, a1)
+                        if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
+                            self.hidden_tile::<V, GROUP, $r>(x, group, lit, scale, lane, a1)
                         } else {
-                            for s in s0..s0 + size {
-                                self.hidden_tile::<V, 1, $r>(x, s, lit, scale, lane, a1)
+                            for s in images {
+                                self.hidden_tile::<V, 1, $r>(x, &[*s], lit, scale, lane, a1)
                             }
                         }
                     }
@@ -267,12 +268,12 @@ impl<F: Float> FastNet<F> {
         }
     }
 
-    /// Units `lane..lane + R·V::N` of a1 for images `s0..s0 + G`, over the
+    /// Units `lane..lane + R·V::N` of a1 for the G `images`, over the
     /// pixels `lit` of one block: G × R registers of running sums, taken
     /// from a1 and put back, one row of W1 loaded per pixel and used G times.
     ///
     /// # Safety
-    /// Rows `s0..s0 + G` of x and of a1, units up to `lane + R·V::N` and the
+    /// Rows `images` of x and of a1, units up to `lane + R·V::N` and the
     /// rows `lit` of W1 must be in bounds (see `hidden_group`), and the
     /// processor must have V's instructions.
     #[cfg(target_arch = "x86_64")]
@@ -280,7 +281,7 @@ impl<F: Float> FastNet<F> {
     unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize>(
         &self,
         x: &[u8],
-        s0: usize,
+        images: &[u32; G],
         lit: &[u32],
         scale: &[F; 256],
         lane: usize,
@@ -298,9 +299,9 @@ impl<F: Float> FastNet<F> {
             let zero = V::splat(F::ZERO);
             let mut acc = [[zero; R]; G];
             for q in 0..G {
-                rows[q] = xp.add((s0 + q) * d);
+                rows[q] = xp.add(images[q] as usize * d);
                 for r in 0..R {
-                    acc[q][r] = V::load(ap.add((s0 + q) * hp + lane + r * V::N));
+                    acc[q][r] = V::load(ap.add(images[q] as usize * hp + lane + r * V::N));
                 }
             }
             for &i in lit {
@@ -327,7 +328,7 @@ impl<F: Float> FastNet<F> {
             }
             for q in 0..G {
                 for r in 0..R {
-                    acc[q][r].store(ap.add((s0 + q) * hp + lane + r * V::N));
+                    acc[q][r].store(ap.add(images[q] as usize * hp + lane + r * V::N));
                 }
             }
         }
@@ -339,16 +340,16 @@ impl<F: Float> FastNet<F> {
     fn hidden_group_scalar<const T: usize>(
         &self,
         x: &[u8],
-        s0: usize,
-        size: usize,
+        images: &[u32],
         lit: &[u32],
         scale: &[F; 256],
         a1: &mut [F],
     ) {
         let (d, hp) = (self.d, self.hp);
-        assert!(x.len() >= (s0 + size) * d && a1.len() >= (s0 + size) * hp && hp.is_multiple_of(T));
+        assert!(hp.is_multiple_of(T));
         for lane in (0..hp).step_by(T) {
-            for s in s0..s0 + size {
+            for &s in images {
+                let s = s as usize;
                 let mut acc: [F; T] = a1[s * hp + lane..][..T].try_into().unwrap();
                 let row = &x[s * d..][..d];
                 for &i in lit {
@@ -953,7 +954,7 @@ mod tests {
         // Blocks of 5 pixels: partial sums cross blocks, and the 10 images
         // are whole groups and images alone.
         let mut panels = Panels::default();
-        panels.build(&x, n, d, 5);
+        panels.build(&x, &[] as &[u8], n, d, 5);
         fast.hidden_pre(&x, &panels, &scale, &mut a1);
         for s in 0..n {
             for j in 0..h {

@@ -7,6 +7,13 @@
 //! serves all of them — so it needs, for each group, the pixels lit in at
 //! least one of its images: a panel lists them in pixel order.
 //!
+//! Which images share a group is free to choose — each image's sums are its
+//! own, a group only shares the walk over the pixels — and the fewer pixels
+//! a group lights, the less work: images of one class light much the same
+//! pixels (a shoe's, a shirt's), so the groups are made of images sorted by
+//! class, then by how many pixels they light. On Fashion-MNIST batches of
+//! 100 that lists 70 % of a group's pixels instead of 82 %.
+//!
 //! The list is cut into *blocks* of pixels whose rows of W1 fit the
 //! processor's L1 cache together. The kernel runs block by block, every
 //! group through one block before the next, so each row of W1 comes from L1
@@ -16,11 +23,13 @@
 //! ```
 //! use manabi::engine::fast::panel::Panels;
 //! // Three images of four pixels; pixel 1 is dark in all three.
-//! let x = [0, 0, 9, 0, /**/ 5, 0, 0, 0, /**/ 0, 0, 0, 0];
+//! let x = [0, 0, 9, 4, /**/ 5, 0, 0, 0, /**/ 0, 0, 0, 0];
 //! let mut p = Panels::default();
-//! p.build(&x, 3, 4, 2); // blocks of 2 pixels
+//! p.build(&x, &[7u8, 7, 3], 3, 4, 2); // labels 7, 7, 3; blocks of 2 pixels
+//! // Class 3 first; in class 7, image 1 (one lit pixel) before image 0 (two).
+//! assert_eq!(p.group(0), &[2, 1, 0]);
 //! assert_eq!(p.lit(0, 0), &[0]); // block 0 (pixels 0, 1): pixel 0 is lit
-//! assert_eq!(p.lit(0, 1), &[2]); // block 1 (pixels 2, 3): pixel 2
+//! assert_eq!(p.lit(0, 1), &[2, 3]); // block 1 (pixels 2, 3): both
 //! ```
 
 /// Images per group: 5 images × 4 vector registers of hidden units are 20
@@ -41,6 +50,10 @@ pub struct Panels {
     starts: Vec<u32>,
     /// Lit pixel indices, each below `d`.
     pixels: Vec<u32>,
+    /// The images in group order: group g is `order[g·GROUP..]`.
+    order: Vec<u32>,
+    /// Scratch: each image's (class, lit pixels).
+    keys: Vec<(usize, u32)>,
     /// Scratch: the OR of a group's images (with AVX-512, one bit per
     /// pixel).
     any: Vec<u8>,
@@ -49,13 +62,47 @@ pub struct Panels {
 impl Panels {
     /// Lists the lit pixels of the `n` images in `x` (rows of `d` bytes), in
     /// groups of [`GROUP`] images (the last group may be smaller) and blocks
-    /// of `block` pixels. Reuses its buffers.
+    /// of `block` pixels. The groups take the images sorted by their label
+    /// in `labels` (all one class if it is empty), then by how many pixels
+    /// they light, then by position. Reuses its buffers.
     ///
     /// Inlined into the kernels that call it, so its loops get their
     /// vector instructions; with AVX-512, 16 pixels at a time.
     #[inline(always)]
-    pub fn build(&mut self, x: &[u8], n: usize, d: usize, block: usize) {
+    pub fn build<L: Copy + Into<usize>>(
+        &mut self,
+        x: &[u8],
+        labels: &[L],
+        n: usize,
+        d: usize,
+        block: usize,
+    ) {
         assert!(x.len() >= n * d, "panels: {n} images of {d} pixels");
+        assert!(
+            labels.is_empty() || labels.len() >= n,
+            "panels: {n} images' labels"
+        );
+        assert!(n <= u32::MAX as usize);
+        // Plain loops, no closures: a closure is compiled apart from the
+        // kernel inlining this, without its vector instructions.
+        self.keys.clear();
+        self.order.clear();
+        for s in 0..n {
+            let class = if labels.is_empty() {
+                0
+            } else {
+                labels[s].into()
+            };
+            let mut lit = 0u32;
+            for &p in &x[s * d..][..d] {
+                lit += (p != 0) as u32;
+            }
+            self.keys.push((class, lit));
+            self.order.push(s as u32);
+        }
+        let keys = &self.keys;
+        // The position breaks ties: one order, however the sort runs.
+        self.order.sort_unstable_by_key(|&s| (keys[s as usize], s));
         assert!(block > 0 && d <= u32::MAX as usize - 64);
         self.n = n;
         self.d = d;
@@ -82,15 +129,14 @@ impl Panels {
     /// [`Self::build`]'s lists, one pixel at a time.
     #[inline(always)]
     fn list(&mut self, x: &[u8]) {
-        let (n, d, block) = (self.n, self.d, self.block);
+        let (d, block) = (self.d, self.block);
         self.any.clear();
         self.any.resize(d, 0);
         let mut len = 0;
-        for s0 in (0..n).step_by(GROUP) {
-            let images = &x[s0 * d..(s0 + GROUP).min(n) * d];
+        for images in self.order.chunks(GROUP) {
             self.any.fill(0);
-            for row in images.chunks_exact(d) {
-                for (a, &p) in self.any.iter_mut().zip(row) {
+            for &s in images {
+                for (a, &p) in self.any.iter_mut().zip(&x[s as usize * d..][..d]) {
                     *a |= p;
                 }
             }
@@ -135,13 +181,13 @@ impl Panels {
         unsafe {
             let step = _mm512_set1_epi32(16);
             for s0 in (0..n).step_by(GROUP) {
-                let rows = (s0 + GROUP).min(n) - s0;
+                let images = &self.order[s0..(s0 + GROUP).min(n)];
                 for w in 0..words {
                     let count = (d - w * 64).min(64);
                     let keep: u64 = if count == 64 { !0 } else { (1u64 << count) - 1 };
                     let mut or = _mm512_setzero_si512();
-                    for q in 0..rows {
-                        let p = x.as_ptr().add((s0 + q) * d + w * 64);
+                    for &s in images {
+                        let p = x.as_ptr().add(s as usize * d + w * 64);
                         or = _mm512_or_si512(or, _mm512_maskz_loadu_epi8(keep, p as *const i8));
                     }
                     bits.add(w).write_unaligned(_mm512_test_epi8_mask(or, or));
@@ -185,13 +231,20 @@ impl Panels {
         self.d
     }
 
+    /// The images of group `group`, as rows of the `x` listed: [`GROUP`]
+    /// of them, or fewer in the last group.
+    #[inline(always)]
+    pub fn group(&self, group: usize) -> &[u32] {
+        &self.order[group * GROUP..((group + 1) * GROUP).min(self.n)]
+    }
+
     /// Blocks per image.
     pub fn blocks(&self) -> usize {
         self.blocks
     }
 
-    /// The pixels of block `block` lit in group `group` (images
-    /// `group·GROUP..`), ascending; each is below [`Panels::d`].
+    /// The pixels of block `block` lit in group `group` (the images
+    /// [`Panels::group`]), ascending; each is below [`Panels::d`].
     #[inline(always)]
     pub fn lit(&self, group: usize, block: usize) -> &[u32] {
         let at = group * (self.blocks + 1) + block;
@@ -220,16 +273,35 @@ mod tests {
         x[(GROUP - 1) * 5 + 3] = 7; // the group's last image, pixel 3
         x[(GROUP - 2) * 5] = 2; // another of the group, pixel 0
         x[(n - 1) * 5 + 4] = 255; // the last image (second group), pixel 4
+        // The first GROUP images are of one class: one group (in order of
+        // lit pixels, then position), the other two another.
+        let mut labels = vec![4u8; n];
+        labels[GROUP..].fill(9);
         let mut p = Panels::default();
-        p.build(&x, n, 5, 2);
+        p.build(&x, &labels, n, 5, 2);
+        let mut first: Vec<u32> = (0..GROUP as u32)
+            .filter(|&s| s != 0 && s < GROUP as u32 - 2)
+            .collect();
+        first.extend([0, GROUP as u32 - 2, GROUP as u32 - 1]);
+        assert_eq!(p.group(0), &first[..]);
+        assert_eq!(p.group(1), &[GROUP as u32, GROUP as u32 + 1]);
         assert_eq!(p.blocks(), 3);
         assert_eq!(p.lit(0, 0), &[0]);
         assert_eq!(p.lit(0, 1), &[3]);
         assert!(p.lit(0, 2).is_empty());
         assert!(p.lit(1, 0).is_empty() && p.lit(1, 1).is_empty());
         assert_eq!(p.lit(1, 2), &[4]);
+        // Without labels, the images go by lit pixels, then position.
+        let mut q = Panels::default();
+        q.build(&x, &[] as &[u8], n, 5, 2);
+        let dark =
+            (0..n as u32).filter(|&s| ![0, GROUP - 2, GROUP - 1, n - 1].contains(&(s as usize)));
+        let order: Vec<u32> = dark
+            .chain([0, GROUP as u32 - 2, GROUP as u32 - 1, n as u32 - 1])
+            .collect();
+        assert_eq!([q.group(0), q.group(1)].concat(), order);
         // Rebuilt for other images, nothing of the old list remains.
-        p.build(&[0, 0, 3], 1, 3, 8);
+        p.build(&[0, 0, 3], &[] as &[u8], 1, 3, 8);
         assert_eq!((p.n(), p.d(), p.blocks()), (1, 3, 1));
         assert_eq!(p.lit(0, 0), &[2]);
     }
@@ -261,10 +333,13 @@ mod tests {
                             }
                         })
                         .collect();
+                    // Images in a shuffled order, as sorting makes them.
+                    let order = rng.permutation(n).into_iter().map(|s| s as u32).collect();
                     let mut plain = Panels {
                         n,
                         d,
                         block,
+                        order,
                         blocks: d.div_ceil(block),
                         ..Default::default()
                     };
