@@ -398,11 +398,6 @@ pub fn train_from(
             // 1. mini-batch: batch_size samples picked at random
             let batch_mask = sampler.next(&mut rng);
             engine.load_batch(train_set, &batch_mask);
-            // (For speed only: the next batch's images start on their way
-            // from memory while this one is computed. Nothing is drawn.)
-            if let Some(next) = sampler.peek(&rng) {
-                engine.prefetch(train_set, &next);
-            }
 
             // 2–3. loss and gradient with the current weights
             engine.gradient(config.gradient);
@@ -481,20 +476,6 @@ impl BatchSampler {
     /// ```
     pub fn next(&mut self, rng: &mut Rng) -> Vec<usize> {
         self.draw(rng)
-    }
-
-    /// The indices [`BatchSampler::next`] will give next, leaving `rng` and
-    /// the sampler as they are (`None` where the next batch starts a new
-    /// shuffled order).
-    pub fn peek(&self, rng: &Rng) -> Option<Vec<usize>> {
-        match self.sampling {
-            Sampling::WithReplacement => Some(rng.clone().choice(self.train_size, self.batch_size)),
-            Sampling::Shuffle => {
-                let batch = self.batch_size.min(self.train_size);
-                let next = self.order.get(self.cursor..self.cursor + batch)?;
-                Some(next.to_vec())
-            }
-        }
     }
 
     fn draw(&mut self, rng: &mut Rng) -> Vec<usize> {

@@ -106,39 +106,6 @@ fn shuffled_epochs_see_every_sample_once() {
 }
 
 #[test]
-fn peeking_at_the_next_batch_gives_it_and_draws_nothing() {
-    use manabi::random::Rng;
-    use manabi::train::BatchSampler;
-    for sampling in [Sampling::WithReplacement, Sampling::Shuffle] {
-        let mut rng = Rng::new(5);
-        let mut sampler = BatchSampler::new(sampling, 350, 100);
-        let mut peeked = 0;
-        // Three batches an epoch: the fourth starts a new order, which
-        // shuffling cannot tell in advance.
-        for i in 0..12 {
-            let peek = sampler.peek(&rng);
-            let next = sampler.next(&mut rng);
-            match peek {
-                Some(p) => {
-                    assert_eq!(p, next, "{sampling:?} batch {i}");
-                    peeked += 1;
-                }
-                None => assert_eq!(sampling, Sampling::Shuffle, "batch {i}"),
-            }
-        }
-        let want = if sampling == Sampling::Shuffle { 8 } else { 12 };
-        assert_eq!(peeked, want, "{sampling:?}");
-        // And the draws are the ones a sampler that never peeks makes.
-        let (mut rng2, mut plain) = (Rng::new(5), BatchSampler::new(sampling, 350, 100));
-        let (mut rng3, mut peeking) = (Rng::new(5), BatchSampler::new(sampling, 350, 100));
-        for _ in 0..7 {
-            let _ = peeking.peek(&rng3);
-            assert_eq!(plain.next(&mut rng2), peeking.next(&mut rng3));
-        }
-    }
-}
-
-#[test]
 fn out_of_range_hyperparameters_are_refused() {
     let data = Dataset::embedded();
     let bad = |config: TrainConfig, flag: &str| {

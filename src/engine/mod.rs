@@ -46,12 +46,6 @@ pub trait Engine {
     /// Step 1: take the samples `indices` of `split` as the current batch
     /// (pixels scaled to [0, 1]).
     fn load_batch(&mut self, split: &Split, indices: &[usize]);
-    /// A hint, for speed only: the batch after this one will be the samples
-    /// `indices` of `split`. The fast engine asks the processor to start
-    /// fetching their images from memory; by default nothing happens.
-    fn prefetch(&mut self, split: &Split, indices: &[usize]) {
-        let _ = (split, indices);
-    }
     /// Steps 2–3: the gradient of the batch loss with respect to every parameter.
     fn gradient(&mut self, method: GradientMethod);
     /// Step 4: every parameter moves against its gradient, W ← W − lr·∂L/∂W.

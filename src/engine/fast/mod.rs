@@ -595,10 +595,6 @@ impl<F: Float> Engine for FastEngine<F> {
         self.listed = false;
     }
 
-    fn prefetch(&mut self, split: &Split, indices: &[usize]) {
-        batch::prefetch(split, indices);
-    }
-
     fn gradient(&mut self, method: GradientMethod) {
         match method {
             GradientMethod::Backprop => {
