@@ -287,14 +287,38 @@ pub fn backward<F: Float>(
     grads: &mut Grads<F>,
 ) {
     let BackwardScratch { dy, da1, w2t, dw2t } = scratch;
+    let (n, hp, k) = (batch.n, net.hp, net.k);
     loss_gradient(net, batch, act, dy);
+    // W2ᵀ, padding units zero: their da1 stays zero.
+    w2t.clear();
+    w2t.resize(k * hp, F::ZERO);
+    for j in 0..net.h {
+        for c in 0..k {
+            w2t[c * hp + j] = net.w2[j * k + c];
+        }
+    }
     // Affine2's two gradients need only dy: ∂L/∂W2 and ∂L/∂b2 on one
-    // thread, ∂L/∂a1 and ∂L/∂b1 on the other.
+    // thread with the last quarter of the samples' ∂L/∂a1 (each sample's
+    // is its own), the first three quarters on the other: about even.
     let Grads { w1, b1, w2, b2 } = grads;
+    da1.clear();
+    da1.resize(n * hp, F::ZERO);
+    let m = n - n / 4;
+    let (da1_a, da1_b) = da1.split_at_mut(m * hp);
     team::join(
-        || weight2_gradient(net, batch.n, act, dy, dw2t, w2, b2),
-        || hidden_gradient(net, batch.n, act, dy, w2t, da1, b1),
+        || {
+            weight2_gradient(net, n, act, dy, dw2t, w2, b2);
+            hidden_gradient(net, m, act, dy, w2t, da1_b);
+        },
+        || hidden_gradient(net, 0, act, dy, w2t, da1_a),
     );
+    // Affine1's bias: db1 = Σₙ da1, in sample order.
+    b1.fill(F::ZERO);
+    for row in da1.chunks_exact(hp) {
+        for (g, &d) in b1.iter_mut().zip(row) {
+            *g += d;
+        }
+    }
     // Affine1: dW1 = xᵀ·da1, its rows (pixels) in quarters: the first and
     // third on one thread, the second and fourth on the other (the top and
     // bottom of an image are darker than its middle).
@@ -372,30 +396,21 @@ crate::kernel! {
 }
 
 crate::kernel! {
-    /// dz1 = dy·W2ᵀ (a vector of hidden units per class, summed in class
-    /// order), through the activation (sigmoid dx = dout·(1 − y)·y; ReLU
-    /// dx = 0 where x ≤ 0) to da1, and Affine1's bias db1 = Σₙ da1 in
-    /// sample order.
+    /// da1 of the samples `first..` whose rows `da1` holds: dz1 = dy·W2ᵀ (a
+    /// vector of hidden units per class, summed in class order), through
+    /// the activation (sigmoid dx = dout·(1 − y)·y; ReLU dx = 0 where
+    /// x ≤ 0). `w2t` is W2ᵀ, (k, hp).
     fn hidden_gradient<F: Float>(
         net: &FastNet<F>,
-        n: usize,
+        first: usize,
         act: &Activations<F>,
         dy: &[F],
-        w2t: &mut Vec<F>,
-        da1: &mut Vec<F>,
-        b1: &mut [F],
+        w2t: &[F],
+        da1: &mut [F],
     ) {
-        let (h, hp, k) = (net.h, net.hp, net.k);
-        // W2ᵀ, padding units zero: their dz1 stays zero.
-        w2t.clear();
-        w2t.resize(k * hp, F::ZERO);
-        for j in 0..h {
-            for c in 0..k {
-                w2t[c * hp + j] = net.w2[j * k + c];
-            }
-        }
-        da1.clear();
-        da1.resize(n * hp, F::ZERO);
+        let (hp, k) = (net.hp, net.k);
+        let n = da1.len() / hp;
+        let dy = &dy[first * k..][..n * k];
         for s in 0..n {
             let (dys, dz1) = (&dy[s * k..][..k], &mut da1[s * hp..][..hp]);
             for c in 0..k {
@@ -407,22 +422,16 @@ crate::kernel! {
         }
         match net.activation {
             Activation::Sigmoid => {
-                for (d, &z) in da1.iter_mut().zip(&act.z1) {
+                for (d, &z) in da1.iter_mut().zip(&act.z1[first * hp..]) {
                     *d = *d * (F::ONE - z) * z;
                 }
             }
             Activation::Relu => {
-                for (d, &a) in da1.iter_mut().zip(&act.a1) {
+                for (d, &a) in da1.iter_mut().zip(&act.a1[first * hp..]) {
                     if a <= F::ZERO {
                         *d = F::ZERO;
                     }
                 }
-            }
-        }
-        b1.fill(F::ZERO);
-        for row in da1.chunks_exact(hp) {
-            for (g, &d) in b1.iter_mut().zip(row) {
-                *g += d;
             }
         }
     }
