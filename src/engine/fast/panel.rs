@@ -52,8 +52,9 @@ pub struct Panels {
     pixels: Vec<u32>,
     /// The images in group order: group g is `order[g·GROUP..]`.
     order: Vec<u32>,
-    /// Scratch: each image's (class, lit pixels).
-    keys: Vec<(usize, u32)>,
+    /// Scratch: each image's class, lit pixels and position, in one number
+    /// that sorts as they do.
+    keys: Vec<u128>,
     /// Scratch: the OR of a group's images (with AVX-512, one bit per
     /// pixel).
     any: Vec<u8>,
@@ -97,12 +98,14 @@ impl Panels {
             for &p in &x[s * d..][..d] {
                 lit += (p != 0) as u32;
             }
-            self.keys.push((class, lit));
-            self.order.push(s as u32);
+            // The position breaks ties: one order, however the sort runs.
+            self.keys
+                .push((class as u128) << 64 | (lit as u128) << 32 | s as u128);
         }
-        let keys = &self.keys;
-        // The position breaks ties: one order, however the sort runs.
-        self.order.sort_unstable_by_key(|&s| (keys[s as usize], s));
+        self.keys.sort_unstable();
+        for &key in &self.keys {
+            self.order.push(key as u32);
+        }
         assert!(block > 0 && d <= u32::MAX as usize - 64);
         self.n = n;
         self.d = d;
