@@ -228,7 +228,11 @@ fn plan_new(args: &TrainArgs) -> Result<Plan> {
     }
     // Recorded absolute, so `eval` and `--resume` find it from anywhere.
     let dir = args.data.folder()?.map(|d| d.canonicalize().unwrap_or(d));
-    let record = RunConfig::new(&config, &full, dir, train_size);
+    let record = if args.no_save {
+        RunConfig::unsaved(&config, &full, train_size)
+    } else {
+        RunConfig::new(&config, &full, dir, train_size)
+    };
     let folder = if args.no_save {
         None
     } else {
