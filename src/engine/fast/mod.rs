@@ -145,10 +145,30 @@ pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activa
     forward_lists(net, batch, out, false);
 }
 
+/// Each sample's own part of backprop, done in the forward pass's halves
+/// right after it: W2ᵀ, and the rows of dy and da1 to fill.
+struct Top<'a, F> {
+    w2t: &'a [F],
+    dy: &'a mut [F],
+    da1: &'a mut [F],
+}
+
 fn forward_lists<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>, list: bool) {
+    forward_top(net, batch, out, list, None);
+}
+
+/// The forward pass in two halves, and, with `top`, each half's samples'
+/// dy and da1 on the same thread once its forward pass is done.
+fn forward_top<F: Float>(
+    net: &FastNet<F>,
+    batch: &Batch,
+    out: &mut Activations<F>,
+    list: bool,
+    top: Option<Top<'_, F>>,
+) {
     let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
     out.resize(n, hp, k);
-    let m = (n / 2).next_multiple_of(panel::GROUP).min(n);
+    let m = half(n);
     let Activations {
         a1,
         z1,
@@ -163,8 +183,28 @@ fn forward_lists<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activation
     let (panels, panels_b) = panels.split_at_mut(1);
     let (x, x_b) = batch.pixels[..n * d].split_at(m * d);
     let (t, t_b) = batch.labels[..n].split_at(m);
+    let (top, top_b) = match top {
+        Some(Top { w2t, dy, da1 }) => {
+            let (dy, dy_b) = dy.split_at_mut(m * k);
+            let (da1, da1_b) = da1.split_at_mut(m * hp);
+            (
+                Some(Top { w2t, dy, da1 }),
+                Some(Top {
+                    w2t,
+                    dy: dy_b,
+                    da1: da1_b,
+                }),
+            )
+        }
+        None => (None, None),
+    };
     team::join(
-        || forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell),
+        || {
+            forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell);
+            if let Some(top) = top {
+                sample_gradients(net, n, t, y, a1, z1, top.w2t, top.dy, top.da1);
+            }
+        },
         || {
             forward_samples(
                 net,
@@ -176,9 +216,18 @@ fn forward_lists<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activation
                 z1_b,
                 y_b,
                 ell_b,
-            )
+            );
+            if let Some(top) = top_b {
+                sample_gradients(net, n, t_b, y_b, a1_b, z1_b, top.w2t, top.dy, top.da1);
+            }
         },
     );
+}
+
+/// Where a batch of `n` is cut in two: whole groups of [`panel::GROUP`]
+/// (50 + 50 for a batch of 100).
+fn half(n: usize) -> usize {
+    (n / 2).next_multiple_of(panel::GROUP).min(n)
 }
 
 /// The forward pass over a batch on the calling thread; returns the loss.
@@ -286,56 +335,103 @@ pub fn backward<F: Float>(
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
-    let BackwardScratch { dy, da1, w2t, dw2t } = scratch;
     let (n, hp, k) = (batch.n, net.hp, net.k);
-    loss_gradient(net, batch, act, dy);
-    // W2ᵀ, padding units zero: their da1 stays zero.
-    w2t.clear();
-    w2t.resize(k * hp, F::ZERO);
-    for j in 0..net.h {
-        for c in 0..k {
-            w2t[c * hp + j] = net.w2[j * k + c];
-        }
-    }
-    // Affine2's two gradients need only dy: ∂L/∂W2 and ∂L/∂b2 on one
-    // thread with the last quarter of the samples' ∂L/∂a1 (each sample's
-    // is its own), the first three quarters on the other: about even.
-    let Grads { w1, b1, w2, b2 } = grads;
-    da1.clear();
-    da1.resize(n * hp, F::ZERO);
-    let m = n - n / 4;
-    let (da1_a, da1_b) = da1.split_at_mut(m * hp);
+    scratch.prepare(net, n);
+    let BackwardScratch { dy, da1, w2t, .. } = scratch;
+    // Each sample's dy and da1 are its own: in the forward pass's halves.
+    let m = half(n);
+    let (y, y_b) = act.y[..n * k].split_at(m * k);
+    let (a1, a1_b) = act.a1[..n * hp].split_at(m * hp);
+    let (z1, z1_b) = act.z1[..n * hp].split_at(m * hp);
+    let (t, t_b) = batch.labels[..n].split_at(m);
+    let (dy, dy_b) = dy.split_at_mut(m * k);
+    let (da1, da1_b) = da1.split_at_mut(m * hp);
     team::join(
-        || {
-            weight2_gradient(net, n, act, dy, dw2t, w2, b2);
-            hidden_gradient(net, m, act, dy, w2t, da1_b);
-        },
-        || hidden_gradient(net, 0, act, dy, w2t, da1_a),
+        || sample_gradients(net, n, t, y, a1, z1, w2t, dy, da1),
+        || sample_gradients(net, n, t_b, y_b, a1_b, z1_b, w2t, dy_b, da1_b),
     );
-    // Affine1's bias: db1 = Σₙ da1, in sample order.
-    b1.fill(F::ZERO);
-    for row in da1.chunks_exact(hp) {
-        for (g, &d) in b1.iter_mut().zip(row) {
-            *g += d;
+    weight_gradients(net, batch, act, scratch, grads);
+}
+
+/// [`forward`] then [`backward`], with each sample's part of backprop done
+/// in the forward pass's halves, on the thread that has just computed the
+/// sample: one hand-over between the threads fewer.
+pub fn forward_backward<F: Float>(
+    net: &FastNet<F>,
+    batch: &Batch,
+    act: &mut Activations<F>,
+    scratch: &mut BackwardScratch<F>,
+    grads: &mut Grads<F>,
+) {
+    scratch.prepare(net, batch.n);
+    let BackwardScratch { dy, da1, w2t, .. } = scratch;
+    let top = Top { w2t, dy, da1 };
+    forward_top(net, batch, act, true, Some(top));
+    weight_gradients(net, batch, act, scratch, grads);
+}
+
+impl<F: Float> BackwardScratch<F> {
+    /// W2ᵀ (padding units zero: their da1 stays zero), and dy and da1 sized
+    /// for `n` samples.
+    fn prepare(&mut self, net: &FastNet<F>, n: usize) {
+        let (hp, k) = (net.hp, net.k);
+        self.w2t.clear();
+        self.w2t.resize(k * hp, F::ZERO);
+        for j in 0..net.h {
+            for c in 0..k {
+                self.w2t[c * hp + j] = net.w2[j * k + c];
+            }
         }
+        self.dy.resize(n * k, F::ZERO);
+        self.da1.resize(n * hp, F::ZERO);
     }
-    // Affine1: dW1 = xᵀ·da1, its rows (pixels) in quarters: the first and
-    // third on one thread, the second and fourth on the other (the top and
-    // bottom of an image are darker than its middle).
-    let (da1, hp, quarter) = (&da1[..], net.hp, net.d / 4);
+}
+
+/// The sums over samples, from dy and da1: Affine2's ∂L/∂W2 and ∂L/∂b2,
+/// Affine1's ∂L/∂b1 and ∂L/∂W1 = xᵀ·da1. ∂L/∂W1's rows (pixels) go in
+/// about quarters, the first and third to one thread with ∂L/∂W2 and
+/// ∂L/∂b2, the second and fourth to the other with ∂L/∂b1 (the top and
+/// bottom of an image are darker than its middle).
+fn weight_gradients<F: Float>(
+    net: &FastNet<F>,
+    batch: &Batch,
+    act: &Activations<F>,
+    scratch: &mut BackwardScratch<F>,
+    grads: &mut Grads<F>,
+) {
+    let BackwardScratch { dy, da1, dw2t, .. } = scratch;
+    let Grads { w1, b1, w2, b2 } = grads;
+    let (n, hp, quarter) = (batch.n, net.hp, net.d / 4);
+    // The first thread's quarters are 4 % shorter: it also sums ∂L/∂W2.
+    let e = quarter / 25;
+    let (dy, da1) = (&dy[..n * net.k], &da1[..n * hp]);
     let (rows_ab, rows_cd) = w1.split_at_mut(2 * quarter * hp);
-    let (rows_a, rows_b) = rows_ab.split_at_mut(quarter * hp);
-    let (rows_c, rows_d) = rows_cd.split_at_mut(quarter * hp);
+    let (rows_a, rows_b) = rows_ab.split_at_mut((quarter - e) * hp);
+    let (rows_c, rows_d) = rows_cd.split_at_mut((quarter - e) * hp);
     team::join(
         || {
             weight_rows(batch, da1, 0, rows_a);
             weight_rows(batch, da1, 2 * quarter, rows_c);
+            weight2_gradient(net, n, act, dy, dw2t, w2, b2);
         },
         || {
-            weight_rows(batch, da1, quarter, rows_b);
-            weight_rows(batch, da1, 3 * quarter, rows_d);
+            weight_rows(batch, da1, quarter - e, rows_b);
+            weight_rows(batch, da1, 3 * quarter - e, rows_d);
+            bias1_gradient(da1, b1);
         },
     );
+}
+
+crate::kernel! {
+    /// Affine1's bias: db1 = Σₙ da1, in sample order.
+    fn bias1_gradient<F: Float>(da1: &[F], b1: &mut [F]) {
+        b1.fill(F::ZERO);
+        for row in da1.chunks_exact(b1.len()) {
+            for (g, &d) in b1.iter_mut().zip(row) {
+                *g += d;
+            }
+        }
+    }
 }
 
 crate::kernel! {
@@ -343,19 +439,6 @@ crate::kernel! {
     fn weight_rows<F: Float>(batch: &Batch, da1: &[F], first: usize, rows: &mut [F]) {
         let scale = scale_table::<F>();
         weight_gradient(&batch.pixels, batch.n, batch.d, da1, &scale, first, rows);
-    }
-}
-
-/// SoftmaxWithLoss backward: dx = y.copy(); dx[arange(N), t] -= 1; dx / batch_size.
-fn loss_gradient<F: Float>(net: &FastNet<F>, batch: &Batch, act: &Activations<F>, dy: &mut Vec<F>) {
-    let batch_size = F::from_f64(batch.n as f64);
-    dy.clear();
-    dy.extend_from_slice(&act.y[..batch.n * net.k]);
-    for (s, row) in dy.chunks_exact_mut(net.k).enumerate() {
-        row[batch.labels[s]] -= F::ONE;
-        for v in row.iter_mut() {
-            *v = *v / batch_size;
-        }
     }
 }
 
@@ -396,21 +479,36 @@ crate::kernel! {
 }
 
 crate::kernel! {
-    /// da1 of the samples `first..` whose rows `da1` holds: dz1 = dy·W2ᵀ (a
-    /// vector of hidden units per class, summed in class order), through
-    /// the activation (sigmoid dx = dout·(1 − y)·y; ReLU dx = 0 where
-    /// x ≤ 0). `w2t` is W2ᵀ, (k, hp).
-    fn hidden_gradient<F: Float>(
+    /// Each sample's own part of backprop, for the samples whose `labels`,
+    /// y (rows of k), a1 and z1 (rows of hp) are given, into their rows of
+    /// `dy` and `da1`:
+    /// SoftmaxWithLoss backward, dx = y.copy(); dx[t] -= 1; dx / batch_size;
+    /// then dz1 = dy·W2ᵀ (`w2t`, a vector of hidden units per class, summed
+    /// in class order) through the activation (sigmoid dx = dout·(1 − y)·y;
+    /// ReLU dx = 0 where x ≤ 0).
+    fn sample_gradients<F: Float>(
         net: &FastNet<F>,
-        first: usize,
-        act: &Activations<F>,
-        dy: &[F],
+        batch_size: usize,
+        labels: &[usize],
+        y: &[F],
+        a1: &[F],
+        z1: &[F],
         w2t: &[F],
+        dy: &mut [F],
         da1: &mut [F],
     ) {
         let (hp, k) = (net.hp, net.k);
-        let n = da1.len() / hp;
-        let dy = &dy[first * k..][..n * k];
+        let n = labels.len();
+        let batch_size = F::from_f64(batch_size as f64);
+        let (dy, da1) = (&mut dy[..n * k], &mut da1[..n * hp]);
+        dy.copy_from_slice(&y[..n * k]);
+        for (row, &t) in dy.chunks_exact_mut(k).zip(labels) {
+            row[t] -= F::ONE;
+            for v in row.iter_mut() {
+                *v = *v / batch_size;
+            }
+        }
+        da1.fill(F::ZERO);
         for s in 0..n {
             let (dys, dz1) = (&dy[s * k..][..k], &mut da1[s * hp..][..hp]);
             for c in 0..k {
@@ -422,12 +520,12 @@ crate::kernel! {
         }
         match net.activation {
             Activation::Sigmoid => {
-                for (d, &z) in da1.iter_mut().zip(&act.z1[first * hp..]) {
+                for (d, &z) in da1.iter_mut().zip(z1) {
                     *d = *d * (F::ONE - z) * z;
                 }
             }
             Activation::Relu => {
-                for (d, &a) in da1.iter_mut().zip(&act.a1[first * hp..]) {
+                for (d, &a) in da1.iter_mut().zip(a1) {
                     if a <= F::ZERO {
                         *d = F::ZERO;
                     }
@@ -607,15 +705,14 @@ impl<F: Float> Engine for FastEngine<F> {
     fn gradient(&mut self, method: GradientMethod) {
         match method {
             GradientMethod::Backprop => {
-                forward(&self.net, &self.batch, &mut self.act);
-                self.listed = true;
-                backward(
+                forward_backward(
                     &self.net,
                     &self.batch,
-                    &self.act,
+                    &mut self.act,
                     &mut self.scratch,
                     &mut self.grads,
                 );
+                self.listed = true;
             }
             GradientMethod::Numerical => {
                 numerical::literal(&self.net, &self.batch, &mut self.grads);
