@@ -225,3 +225,37 @@ fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
     assert_eq!(act.y, fresh.y);
     assert_eq!(act.loss(), fresh.loss());
 }
+
+/// The gradient through `forward` then `backward` is the gradient of
+/// `forward_backward`, which does each sample's part inside the forward
+/// pass: number for number.
+#[test]
+fn forward_backward_equals_forward_then_backward() {
+    use manabi::engine::fast::batch::Batch;
+    use manabi::engine::fast::net::FastNet;
+    use manabi::engine::fast::{
+        Activations, BackwardScratch, Grads, backward, forward, forward_backward,
+    };
+    let data = Dataset::embedded();
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        let fast = FastNet::<f64>::from_net(&net(50, activation, 4));
+        let mut batch = Batch::default();
+        batch.fill_from(&data.train, &(500..597).collect::<Vec<_>>());
+        let (mut act, mut scratch) = (Activations::default(), BackwardScratch::default());
+        let mut apart = Grads::zeros_like(&fast);
+        forward(&fast, &batch, &mut act);
+        backward(&fast, &batch, &act, &mut scratch, &mut apart);
+        let (mut act2, mut scratch2) = (Activations::default(), BackwardScratch::default());
+        let mut together = Grads::zeros_like(&fast);
+        forward_backward(&fast, &batch, &mut act2, &mut scratch2, &mut together);
+        assert!(
+            apart.w1.iter().any(|&g| g != 0.0),
+            "{activation:?}: no gradient"
+        );
+        assert_eq!(apart.w1, together.w1, "{activation:?}");
+        assert_eq!(apart.b1, together.b1, "{activation:?}");
+        assert_eq!(apart.w2, together.w2, "{activation:?}");
+        assert_eq!(apart.b2, together.b2, "{activation:?}");
+        assert_eq!(act.y, act2.y, "{activation:?}");
+    }
+}
