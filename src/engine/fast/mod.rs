@@ -135,14 +135,14 @@ impl<F: Float> Activations<F> {
 /// The forward pass over a batch, its samples in two halves, one per thread
 /// (a half is whole groups of [`panel::GROUP`]: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_lists(net, batch, out, true);
+    forward_top(net, batch, out, true, None);
 }
 
 /// [`forward`] again over the same batch, with other weights: the lit
 /// pixels listed by the last forward pass into `out` are still the batch's,
 /// so they are not listed again. `batch` must be the batch of that pass.
 pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_lists(net, batch, out, false);
+    forward_top(net, batch, out, false, None);
 }
 
 /// Each sample's own part of backprop, done in the forward pass's halves
@@ -151,10 +151,6 @@ struct Top<'a, F> {
     w2t: &'a [F],
     dy: &'a mut [F],
     da1: &'a mut [F],
-}
-
-fn forward_lists<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>, list: bool) {
-    forward_top(net, batch, out, list, None);
 }
 
 /// The forward pass in two halves, and, with `top`, each half's samples'
@@ -280,7 +276,7 @@ crate::kernel! {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
         let scale = scale_table::<F>();
         if list {
-            hidden_layer(net, x, &labels[..n], panels, &scale, a1);
+            list_and_sum(net, x, &labels[..n], panels, &scale, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
             net.hidden_pre(x, panels, &scale, a1);
@@ -307,10 +303,25 @@ crate::kernel! {
         scale: &[F; 256],
         a1: &mut [F],
     ) {
-        let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
-        panels.build(x, labels, labels.len(), net.d, block);
-        net.hidden_pre(x, panels, scale, a1);
+        list_and_sum(net, x, labels, panels, scale, a1);
     }
+}
+
+/// [`hidden_layer`]'s work, inlined into the kernel that calls it: the lit
+/// pixels of the images `x` (one per label) listed in `panels`, then
+/// a1 = x·W1 + b1.
+#[inline(always)]
+fn list_and_sum<F: Float, L: Copy + Into<usize>>(
+    net: &FastNet<F>,
+    x: &[u8],
+    labels: &[L],
+    panels: &mut Panels,
+    scale: &[F; 256],
+    a1: &mut [F],
+) {
+    let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
+    panels.build(x, labels, labels.len(), net.d, block);
+    net.hidden_pre(x, panels, scale, a1);
 }
 
 /// Scratch for [`backward`].
@@ -639,9 +650,7 @@ crate::kernel! {
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
         a2.resize(n * k, F::ZERO);
-        let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
-        panels.build(x, labels, n, net.d, block);
-        net.hidden_pre(x, panels, &scale, a1);
+        list_and_sum(net, x, labels, panels, &scale, a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_rows(z1, n, a2);
         // softmax keeps the order of the scores, so the argmax of the
