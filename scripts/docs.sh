@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates what the docs show: runs every command of docs/tour.md,
-# docs/tour.ja.md and README.ja.md (the slow ones too), writes what each
+# docs/tour.ja.md, README.md and README.ja.md (the slow ones too), writes what each
 # prints into the output block below it, and copies the figures the commands
 # draw into docs/figures/tour/. Run it after any change that alters an
-# output; `git diff docs/ README.ja.md` then shows what moved.
+# output; `git diff docs/ README.md README.ja.md` then shows what moved.
 #
 # The same test, without MANABI_DOCS_UPDATE, is the check that `cargo test
 # --release` runs: it fails when a page and the program disagree.
@@ -25,4 +25,4 @@ for f in docs/figures/tour/*.png; do
     rm "$f"
   fi
 done
-echo "docs.sh: outputs and figures regenerated; review with: git diff --stat docs/ README.ja.md"
+echo "docs.sh: outputs and figures regenerated; review with: git diff --stat docs/ README.md README.ja.md"

@@ -1,5 +1,5 @@
 //! The docs run as written: every command the guided tours (`docs/tour.md`,
-//! `docs/tour.ja.md`) and the Japanese front door (`README.ja.md`) show is
+//! `docs/tour.ja.md`) and the two front doors (`README.md`, `README.ja.md`) show is
 //! run here, in order, and what it prints is compared with what the page
 //! says it prints.
 //!
@@ -41,8 +41,11 @@ use std::time::{Duration, Instant};
 /// The pages whose commands run; the two tours share theirs.
 const TOURS: [&str; 2] = ["docs/tour.md", "docs/tour.ja.md"];
 const README_JA: &str = "README.ja.md";
+/// The front door: its first command's output is pasted under it.
+const README: &str = "README.md";
 /// Pages whose links must lead somewhere.
-const LINKED: [&str; 4] = [
+const LINKED: [&str; 5] = [
+    "README.md",
     "docs/tour.md",
     "docs/tour.ja.md",
     "README.ja.md",
@@ -732,6 +735,14 @@ fn the_tours_run_as_written() {
 fn the_japanese_readme_runs_as_written() {
     if release_build() {
         run_pages(&[README_JA]);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_readme_runs_as_written() {
+    if release_build() {
+        run_pages(&[README]);
     }
 }
 
