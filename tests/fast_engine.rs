@@ -259,3 +259,62 @@ fn forward_backward_equals_forward_then_backward() {
         assert_eq!(act.y, act2.y, "{activation:?}");
     }
 }
+
+/// A training step of the engine (its sums over the batch done together
+/// with the update, each part of W moved as soon as it is summed) moves the
+/// weights exactly as `forward_backward` then `sgd_update` do; so does a
+/// step whose loss is asked for before the update (the sums are then
+/// finished first), and the gradient it reports is the same too.
+#[test]
+fn a_step_with_its_sums_and_update_together_equals_them_apart() {
+    fn check<F: manabi::engine::fast::float::Float>(activation: Activation) {
+        use manabi::engine::fast::batch::Batch;
+        use manabi::engine::fast::net::FastNet;
+        use manabi::engine::fast::{
+            Activations, BackwardScratch, Grads, forward_backward, sgd_update,
+        };
+        let data = Dataset::embedded();
+        let start = net(50, activation, 9);
+        let indices: Vec<usize> = (100..197).collect();
+        let lr = 0.5;
+
+        let mut apart = FastNet::<F>::from_net(&start);
+        let mut batch = Batch::default();
+        batch.fill_from(&data.train, &indices);
+        let (mut act, mut scratch) = (Activations::default(), BackwardScratch::default());
+        let mut grads = Grads::zeros_like(&apart);
+        forward_backward(&apart, &batch, &mut act, &mut scratch, &mut grads);
+        sgd_update(&mut apart, &grads, lr);
+        let want = apart.to_net().params;
+        assert_ne!(
+            want,
+            start.params,
+            "{} {activation:?}: nothing moved",
+            F::NAME
+        );
+
+        let mut together = FastEngine::<F>::new(&start);
+        together.load_batch(&data.train, &indices);
+        together.gradient(GradientMethod::Backprop);
+        together.update(lr);
+        assert_eq!(together.net().params, want, "{} {activation:?}", F::NAME);
+        assert_eq!(
+            together.grads_f64(),
+            grads.to_params(&apart),
+            "{} {activation:?}",
+            F::NAME
+        );
+
+        let mut loss_first = FastEngine::<F>::new(&start);
+        loss_first.load_batch(&data.train, &indices);
+        loss_first.gradient(GradientMethod::Backprop);
+        let loss = loss_first.loss();
+        loss_first.update(lr);
+        assert_eq!(loss_first.net().params, want, "{} {activation:?}", F::NAME);
+        assert_eq!(loss, act.loss(), "{} {activation:?}", F::NAME);
+    }
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        check::<f32>(activation);
+        check::<f64>(activation);
+    }
+}

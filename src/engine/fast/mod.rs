@@ -12,11 +12,13 @@
 //!   are scaled through a table as they are read, so a batch fits the cache;
 //! - **no allocation per iteration**: the batch, the activations and the
 //!   gradients live in buffers reused for the whole run;
-//! - **both cores**: an iteration's forward passes, ∂L/∂W1 and update are
-//!   each cut in two halves, the second run by a helper thread that waits
-//!   spinning between them ([`team`]); evaluation splits its images between
-//!   the threads of the pool. The halves never depend on the thread count,
-//!   and neither does the result;
+//! - **both cores**: an iteration's copy of the batch, forward passes and
+//!   ∂L/∂W1 are each cut in two halves, the second run by a helper thread
+//!   that waits spinning between them ([`team`]); each half of ∂L/∂W1
+//!   moves its rows of W1 (step 4) as soon as they are summed, while they
+//!   are in the cache ([`FastEngine`]'s `update`); evaluation splits its
+//!   images between the threads of the pool. The halves never depend on
+//!   the thread count, and neither does the result;
 //! - **f32 or f64** ([`float`]), with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time
 //!   ([`simd`]).
@@ -410,27 +412,114 @@ fn weight_gradients<F: Float>(
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
+    let mut params = Params::none();
+    sums_and_update(net.dims(), &mut params, batch, act, scratch, grads, None);
+}
+
+/// A network's parameters, as [`sums_and_update`] updates them (or none).
+struct Params<'a, F> {
+    w1: &'a mut [F],
+    b1: &'a mut [F],
+    w2: &'a mut [F],
+    b2: &'a mut [F],
+}
+
+impl<F> Params<'_, F> {
+    fn none() -> Self {
+        Params {
+            w1: &mut [],
+            b1: &mut [],
+            w2: &mut [],
+            b2: &mut [],
+        }
+    }
+}
+
+/// [`weight_gradients`], and with `lr` step 4 too: each quarter of W1 moves
+/// against its gradient (`sgd_step`, as [`sgd_update`] does) right after the
+/// quarter is summed, on the same thread, while it is still in the cache;
+/// W2, b2 and b1 after theirs. The same numbers as summing everything, then
+/// updating, with one hand-over between the threads fewer.
+fn sums_and_update<F: Float>(
+    dims: Dims,
+    params: &mut Params<'_, F>,
+    batch: &Batch,
+    act: &Activations<F>,
+    scratch: &mut BackwardScratch<F>,
+    grads: &mut Grads<F>,
+    lr: Option<f64>,
+) {
     let BackwardScratch { dy, da1, dw2t, .. } = scratch;
     let Grads { w1, b1, w2, b2 } = grads;
-    let (n, hp, quarter) = (batch.n, net.hp, net.d / 4);
+    let (n, hp, quarter) = (batch.n, dims.hp, dims.d / 4);
     // The first thread's quarters are 4 % shorter: it also sums ∂L/∂W2.
     let e = quarter / 25;
-    let (dy, da1) = (&dy[..n * net.k], &da1[..n * hp]);
-    let (rows_ab, rows_cd) = w1.split_at_mut(2 * quarter * hp);
-    let (rows_a, rows_b) = rows_ab.split_at_mut((quarter - e) * hp);
-    let (rows_c, rows_d) = rows_cd.split_at_mut((quarter - e) * hp);
+    let (dy, da1) = (&dy[..n * dims.k], &da1[..n * hp]);
+    let cuts = [0, quarter - e, 2 * quarter, 3 * quarter - e];
+    let [rows_a, rows_b, rows_c, rows_d] = quarters(w1, cuts, hp);
+    let [p_a, p_b, p_c, p_d] = if lr.is_some() {
+        quarters(params.w1, cuts, hp)
+    } else {
+        Default::default()
+    };
+    let Params {
+        b1: p_b1,
+        w2: p_w2,
+        b2: p_b2,
+        ..
+    } = params;
+    let step = |p: &mut [F], g: &[F]| {
+        if let Some(lr) = lr {
+            sgd_step(p, g, lr);
+        }
+    };
     team::join(
         || {
-            weight_rows(batch, da1, 0, rows_a);
-            weight_rows(batch, da1, 2 * quarter, rows_c);
-            weight2_gradient(net, n, act, dy, dw2t, w2, b2);
+            weight_rows(batch, da1, cuts[0], rows_a);
+            step(p_a, rows_a);
+            weight_rows(batch, da1, cuts[2], rows_c);
+            step(p_c, rows_c);
+            weight2_gradient(dims, n, act, dy, dw2t, w2, b2);
+            step(p_w2, w2);
+            step(p_b2, b2);
         },
         || {
-            weight_rows(batch, da1, quarter - e, rows_b);
-            weight_rows(batch, da1, 3 * quarter - e, rows_d);
+            weight_rows(batch, da1, cuts[1], rows_b);
+            step(p_b, rows_b);
+            weight_rows(batch, da1, cuts[3], rows_d);
+            step(p_d, rows_d);
             bias1_gradient(da1, b1);
+            step(p_b1, b1);
         },
     );
+}
+
+/// `rows` (of `hp` numbers each) cut at the rows `cuts`: four slices.
+fn quarters<F>(rows: &mut [F], cuts: [usize; 4], hp: usize) -> [&mut [F]; 4] {
+    let (ab, cd) = rows.split_at_mut(cuts[2] * hp);
+    let (a, b) = ab.split_at_mut(cuts[1] * hp);
+    let (c, d) = cd.split_at_mut((cuts[3] - cuts[2]) * hp);
+    [a, b, c, d]
+}
+
+/// A network's sizes.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    d: usize,
+    h: usize,
+    hp: usize,
+    k: usize,
+}
+
+impl<F> FastNet<F> {
+    fn dims(&self) -> Dims {
+        Dims {
+            d: self.d,
+            h: self.h,
+            hp: self.hp,
+            k: self.k,
+        }
+    }
 }
 
 crate::kernel! {
@@ -458,7 +547,7 @@ crate::kernel! {
     /// dW2 is summed transposed, a vector of hidden units per class, then
     /// put in W2's layout (the padding rows keep a zero gradient).
     fn weight2_gradient<F: Float>(
-        net: &FastNet<F>,
+        net: Dims,
         n: usize,
         act: &Activations<F>,
         dy: &[F],
@@ -681,6 +770,10 @@ pub struct FastEngine<F> {
     /// Whether `act` lists the lit pixels of `batch` (a backprop forward
     /// pass ran since the batch was loaded).
     listed: bool,
+    /// Whether backprop's sums over the batch (∂L/∂W from dy and da1) are
+    /// still to do: [`Engine::update`] does them with the update, anything
+    /// else first finishes them.
+    pending: bool,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -696,32 +789,51 @@ impl<F: Float> FastEngine<F> {
             grads,
             eval: Default::default(),
             listed: false,
+            pending: false,
         }
     }
 
     /// The gradient of the last call to [`Engine::gradient`], in f64.
-    pub fn grads_f64(&self) -> crate::params::Params {
+    pub fn grads_f64(&mut self) -> crate::params::Params {
+        self.finish_sums();
         self.grads.to_params(&self.net)
+    }
+
+    /// Backprop's sums over the batch, if they are still to do.
+    fn finish_sums(&mut self) {
+        if self.pending {
+            weight_gradients(
+                &self.net,
+                &self.batch,
+                &self.act,
+                &mut self.scratch,
+                &mut self.grads,
+            );
+            self.pending = false;
+        }
     }
 }
 
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
+        self.finish_sums();
         self.batch.fill_from(split, indices);
         self.listed = false;
     }
 
     fn gradient(&mut self, method: GradientMethod) {
+        self.finish_sums();
         match method {
             GradientMethod::Backprop => {
-                forward_backward(
-                    &self.net,
-                    &self.batch,
-                    &mut self.act,
-                    &mut self.scratch,
-                    &mut self.grads,
-                );
+                // The forward pass with each sample's part of backprop; the
+                // sums over the batch wait for `update` (or a read of the
+                // gradient), which does them.
+                self.scratch.prepare(&self.net, self.batch.n);
+                let BackwardScratch { dy, da1, w2t, .. } = &mut self.scratch;
+                let top = Top { w2t, dy, da1 };
+                forward_top(&self.net, &self.batch, &mut self.act, true, Some(top));
                 self.listed = true;
+                self.pending = true;
             }
             GradientMethod::Numerical => {
                 numerical::literal(&self.net, &self.batch, &mut self.grads);
@@ -733,10 +845,30 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn update(&mut self, lr: f64) {
-        sgd_update(&mut self.net, &self.grads, lr);
+        if self.pending {
+            // Backprop's sums over the batch, each part of W moved against
+            // its gradient as soon as that part is summed.
+            let dims = self.net.dims();
+            let FastNet { w1, b1, w2, b2, .. } = &mut self.net;
+            let mut params = Params { w1, b1, w2, b2 };
+            let (batch, act, scratch) = (&self.batch, &self.act, &mut self.scratch);
+            sums_and_update(
+                dims,
+                &mut params,
+                batch,
+                act,
+                scratch,
+                &mut self.grads,
+                Some(lr),
+            );
+            self.pending = false;
+        } else {
+            sgd_update(&mut self.net, &self.grads, lr);
+        }
     }
 
     fn loss(&mut self) -> f64 {
+        self.finish_sums();
         if self.listed {
             forward_again(&self.net, &self.batch, &mut self.act);
         } else {
@@ -747,6 +879,7 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn accuracy(&mut self, split: &Split) -> f64 {
+        self.finish_sums();
         accuracy_in(&self.net, split, &mut self.eval)
     }
 
