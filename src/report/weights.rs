@@ -5,14 +5,15 @@
 //! header, and the raw numbers:
 //!
 //! ```text
-//! [n: u64 LE][{"W1": {"dtype": "F64", "shape": [784, 50], "data_offsets": [0, 313600]},
-//!              "W2": …, "b1": …, "b2": …,
-//!              "__metadata__": {"config": "{…config.json…}", "iterations": "10000", "status": "completed"}}]
+//! [n: u64 LE][{"__metadata__": {"config": "{…config.json…}", "iterations": "10000", "status": "completed"},
+//!              "W1": {"dtype": "F64", "shape": [784, 50], "data_offsets": [0, 313600]},
+//!              "W2": …, "b1": …, "b2": …}]
 //! [W1 as 784·50 little-endian f64, row by row][W2][b1][b2]
 //! ```
 //!
 //! so `docs/python-check.md` can read it with nothing but `json`, `struct`
-//! and NumPy. Every parameter is stored as F64 whatever precision trained it:
+//! and NumPy. The metadata is written in key order, so the same run makes
+//! the same file. Every parameter is stored as F64 whatever precision trained it:
 //! the network as [`crate::engine::Engine::net`] hands it over.
 
 use std::collections::HashMap;
@@ -68,7 +69,38 @@ pub fn weights_bytes(params: &Params, metadata: HashMap<String, String>) -> Vec<
     });
     let metadata = (!metadata.is_empty()).then_some(metadata);
     // Only fails on a header over 100 MB or overlapping names: not these four.
-    safetensors::serialize(views, metadata).expect("four named f64 tensors serialise")
+    let bytes = safetensors::serialize(views, metadata).expect("four named f64 tensors serialise");
+    metadata_in_key_order(bytes)
+}
+
+/// The same bytes with the `__metadata__` entries in key order. The
+/// safetensors crate writes them in its hash map's order, which changes from
+/// one process to the next: two runs of one seed would save different files.
+/// The entries are the same, so their text is as long; anything unexpected
+/// leaves the bytes as they are.
+fn metadata_in_key_order(mut bytes: Vec<u8>) -> Vec<u8> {
+    const START: &[u8] = b"{\"__metadata__\":";
+    let Some(n) = bytes.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+        return bytes;
+    };
+    let end = 8usize.saturating_add(u64::from_le_bytes(n) as usize);
+    let Some(rest) = bytes.get(8..end).and_then(|h| h.strip_prefix(START)) else {
+        return bytes;
+    };
+    let mut entries = serde_json::Deserializer::from_slice(rest)
+        .into_iter::<std::collections::BTreeMap<String, String>>();
+    let Some(Ok(sorted)) = entries.next() else {
+        return bytes;
+    };
+    let len = entries.byte_offset();
+    match serde_json::to_vec(&sorted) {
+        Ok(text) if text.len() == len => {
+            let at = 8 + START.len();
+            bytes[at..at + len].copy_from_slice(&text);
+            bytes
+        }
+        _ => bytes,
+    }
 }
 
 /// Reads the parameters back from the bytes of a `weights.safetensors`;
@@ -139,6 +171,42 @@ mod tests {
         let back = read_weights(&bytes, Path::new("w")).unwrap();
         assert_eq!(back.params, net.params);
         assert_eq!(back.metadata, meta);
+    }
+
+    /// The file does not depend on the order a hash map hands the metadata
+    /// over in: same weights and metadata, same bytes, keys in order.
+    #[test]
+    fn the_metadata_is_written_in_key_order() {
+        let net = TwoLayerNet::new(6, 4, 3, 0.01);
+        let keys = [
+            "status",
+            "config",
+            "a \"quoted\" key",
+            "iterations",
+            "b",
+            "z",
+            "m",
+        ];
+        let meta = || {
+            // A new hash map each time: a new random order.
+            keys.iter()
+                .map(|k| (k.to_string(), format!("value of {k}")))
+                .collect::<HashMap<_, _>>()
+        };
+        let first = weights_bytes(&net.params, meta());
+        for _ in 0..5 {
+            assert_eq!(weights_bytes(&net.params, meta()), first);
+        }
+        let header = String::from_utf8_lossy(&first[8..]).into_owned();
+        let mut sorted: Vec<&str> = keys.to_vec();
+        sorted.sort();
+        let at: Vec<usize> = sorted
+            .iter()
+            .map(|k| header.find(&serde_json::to_string(k).unwrap()).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{header}");
+        let back = read_weights(&first, Path::new("w")).unwrap();
+        assert_eq!(back.metadata, meta());
     }
 
     #[test]
