@@ -281,6 +281,11 @@ crate::kernel! {
             list_and_sum(net, x, &labels[..n], panels, &scale, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
+            // The update has just written W1, each half of its rows on one
+            // thread: ask for the whole of it now, or the other half comes
+            // over from the other core a miss at a time as the blocks reach
+            // it.
+            prefetch_to_l2(&net.w1);
             net.hidden_pre(x, panels, &scale, a1);
         }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
@@ -291,6 +296,24 @@ crate::kernel! {
             ell[s] = cross_entropy(ys, labels[s]);
         }
     }
+}
+
+/// Asks the processor to bring `numbers` into this core's L2 cache (one
+/// prefetch per 64-byte line; nothing waits for them, nothing else changes).
+fn prefetch_to_l2<F>(numbers: &[F]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+        let bytes = std::mem::size_of_val(numbers);
+        let start = numbers.as_ptr() as *const i8;
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: the address is inside `numbers`; a prefetch reads
+            // nothing and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = numbers;
 }
 
 crate::kernel! {
