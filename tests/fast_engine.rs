@@ -260,13 +260,12 @@ fn forward_backward_equals_forward_then_backward() {
     }
 }
 
-/// A training step of the engine (its sums over the batch done together
-/// with the update, each part of W moved as soon as it is summed) moves the
-/// weights exactly as `forward_backward` then `sgd_update` do; so does a
-/// step whose loss is asked for before the update (the sums are then
-/// finished first), and the gradient it reports is the same too.
+/// A training step of the engine (each thread updating its own copy of the
+/// network) moves the weights exactly as `forward_backward` then
+/// `sgd_update` do, whether or not the loss is asked for in between, and
+/// reports the same gradient; the two copies stay equal.
 #[test]
-fn a_step_with_its_sums_and_update_together_equals_them_apart() {
+fn a_step_equals_forward_backward_then_sgd_update() {
     fn check<F: manabi::engine::fast::float::Float>(activation: Activation) {
         use manabi::engine::fast::batch::Batch;
         use manabi::engine::fast::net::FastNet;
@@ -298,6 +297,7 @@ fn a_step_with_its_sums_and_update_together_equals_them_apart() {
         together.gradient(GradientMethod::Backprop);
         together.update(lr);
         assert_eq!(together.net().params, want, "{} {activation:?}", F::NAME);
+        assert!(together.mirror_agrees(), "{} {activation:?}", F::NAME);
         assert_eq!(
             together.grads_f64(),
             grads.to_params(&apart),
@@ -311,10 +311,45 @@ fn a_step_with_its_sums_and_update_together_equals_them_apart() {
         let loss = loss_first.loss();
         loss_first.update(lr);
         assert_eq!(loss_first.net().params, want, "{} {activation:?}", F::NAME);
+        assert!(loss_first.mirror_agrees(), "{} {activation:?}", F::NAME);
         assert_eq!(loss, act.loss(), "{} {activation:?}", F::NAME);
     }
     for activation in [Activation::Sigmoid, Activation::Relu] {
         check::<f32>(activation);
         check::<f64>(activation);
     }
+}
+
+/// The helper thread's copy of the network stays equal to the network
+/// through every kind of step: backprop, both numerical gradients, a loss
+/// pass with and without a gradient before it, evaluation.
+#[test]
+fn the_helpers_copy_of_the_network_stays_equal() {
+    fn check<F: manabi::engine::fast::float::Float>() {
+        let data = Dataset::embedded();
+        let mut engine = FastEngine::<F>::new(&net(4, Activation::Sigmoid, 5));
+        let methods = [
+            GradientMethod::Backprop,
+            GradientMethod::NumericalFast,
+            GradientMethod::Numerical,
+            GradientMethod::Backprop,
+        ];
+        let start = engine.net().params;
+        for (i, method) in methods.into_iter().enumerate() {
+            let batch: Vec<usize> = (i * 7..i * 7 + 5).collect();
+            engine.load_batch(&data.train, &batch);
+            if i == 3 {
+                engine.loss();
+            }
+            engine.gradient(method);
+            engine.update(0.3);
+            assert!(engine.mirror_agrees(), "{} step {i}", F::NAME);
+            engine.loss();
+            engine.accuracy(&data.test);
+            assert!(engine.mirror_agrees(), "{} step {i}", F::NAME);
+        }
+        assert_ne!(engine.net().params, start, "{}: nothing moved", F::NAME);
+    }
+    check::<f32>();
+    check::<f64>();
 }

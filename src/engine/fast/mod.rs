@@ -14,11 +14,11 @@
 //!   gradients live in buffers reused for the whole run;
 //! - **both cores**: an iteration's copy of the batch, forward passes and
 //!   ∂L/∂W1 are each cut in two halves, the second run by a helper thread
-//!   that waits spinning between them ([`team`]); each half of ∂L/∂W1
-//!   moves its rows of W1 (step 4) as soon as they are summed, while they
-//!   are in the cache ([`FastEngine`]'s `update`); evaluation splits its
-//!   images between the threads of the pool. The halves never depend on
-//!   the thread count, and neither does the result;
+//!   that waits spinning between them ([`team`]); each thread keeps its own
+//!   copy of the network and updates it whole, so W1 does not travel
+//!   between the cores ([`FastEngine`]); evaluation splits its images
+//!   between the threads of the pool. The halves never depend on the
+//!   thread count, and neither does the result;
 //! - **f32 or f64** ([`float`]), with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time
 //!   ([`simd`]).
@@ -137,14 +137,14 @@ impl<F: Float> Activations<F> {
 /// The forward pass over a batch, its samples in two halves, one per thread
 /// (a half is whole groups of [`panel::GROUP`]: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_top(net, batch, out, true, None);
+    forward_top([net, net], batch, out, true, None);
 }
 
 /// [`forward`] again over the same batch, with other weights: the lit
 /// pixels listed by the last forward pass into `out` are still the batch's,
 /// so they are not listed again. `batch` must be the batch of that pass.
 pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_top(net, batch, out, false, None);
+    forward_top([net, net], batch, out, false, None);
 }
 
 /// Each sample's own part of backprop, done in the forward pass's halves
@@ -158,12 +158,13 @@ struct Top<'a, F> {
 /// The forward pass in two halves, and, with `top`, each half's samples'
 /// dy and da1 on the same thread once its forward pass is done.
 fn forward_top<F: Float>(
-    net: &FastNet<F>,
+    nets: [&FastNet<F>; 2],
     batch: &Batch,
     out: &mut Activations<F>,
     list: bool,
     top: Option<Top<'_, F>>,
 ) {
+    let [net, net_b] = nets;
     let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
     out.resize(n, hp, k);
     let m = half(n);
@@ -205,7 +206,7 @@ fn forward_top<F: Float>(
         },
         || {
             forward_samples(
-                net,
+                net_b,
                 x_b,
                 t_b,
                 list,
@@ -216,7 +217,7 @@ fn forward_top<F: Float>(
                 ell_b,
             );
             if let Some(top) = top_b {
-                sample_gradients(net, n, t_b, y_b, a1_b, z1_b, top.w2t, top.dy, top.da1);
+                sample_gradients(net_b, n, t_b, y_b, a1_b, z1_b, top.w2t, top.dy, top.da1);
             }
         },
     );
@@ -285,7 +286,6 @@ crate::kernel! {
             // thread: ask for the whole of it now, or the other half comes
             // over from the other core a miss at a time as the blocks reach
             // it.
-            prefetch_to_l2(&net.w1);
             net.hidden_pre(x, panels, &scale, a1);
         }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
@@ -296,24 +296,6 @@ crate::kernel! {
             ell[s] = cross_entropy(ys, labels[s]);
         }
     }
-}
-
-/// Asks the processor to bring `numbers` into this core's L2 cache (one
-/// prefetch per 64-byte line; nothing waits for them, nothing else changes).
-fn prefetch_to_l2<F>(numbers: &[F]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
-        let bytes = std::mem::size_of_val(numbers);
-        let start = numbers.as_ptr() as *const i8;
-        for offset in (0..bytes).step_by(64) {
-            // SAFETY: the address is inside `numbers`; a prefetch reads
-            // nothing and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.add(offset)) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = numbers;
 }
 
 crate::kernel! {
@@ -402,7 +384,7 @@ pub fn forward_backward<F: Float>(
     scratch.prepare(net, batch.n);
     let BackwardScratch { dy, da1, w2t, .. } = scratch;
     let top = Top { w2t, dy, da1 };
-    forward_top(net, batch, act, true, Some(top));
+    forward_top([net, net], batch, act, true, Some(top));
     weight_gradients(net, batch, act, scratch, grads);
 }
 
@@ -435,114 +417,27 @@ fn weight_gradients<F: Float>(
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
-    let mut params = Params::none();
-    sums_and_update(net.dims(), &mut params, batch, act, scratch, grads, None);
-}
-
-/// A network's parameters, as [`sums_and_update`] updates them (or none).
-struct Params<'a, F> {
-    w1: &'a mut [F],
-    b1: &'a mut [F],
-    w2: &'a mut [F],
-    b2: &'a mut [F],
-}
-
-impl<F> Params<'_, F> {
-    fn none() -> Self {
-        Params {
-            w1: &mut [],
-            b1: &mut [],
-            w2: &mut [],
-            b2: &mut [],
-        }
-    }
-}
-
-/// [`weight_gradients`], and with `lr` step 4 too: each quarter of W1 moves
-/// against its gradient (`sgd_step`, as [`sgd_update`] does) right after the
-/// quarter is summed, on the same thread, while it is still in the cache;
-/// W2, b2 and b1 after theirs. The same numbers as summing everything, then
-/// updating, with one hand-over between the threads fewer.
-fn sums_and_update<F: Float>(
-    dims: Dims,
-    params: &mut Params<'_, F>,
-    batch: &Batch,
-    act: &Activations<F>,
-    scratch: &mut BackwardScratch<F>,
-    grads: &mut Grads<F>,
-    lr: Option<f64>,
-) {
     let BackwardScratch { dy, da1, dw2t, .. } = scratch;
     let Grads { w1, b1, w2, b2 } = grads;
-    let (n, hp, quarter) = (batch.n, dims.hp, dims.d / 4);
+    let (n, hp, quarter) = (batch.n, net.hp, net.d / 4);
     // The first thread's quarters are 4 % shorter: it also sums ∂L/∂W2.
     let e = quarter / 25;
-    let (dy, da1) = (&dy[..n * dims.k], &da1[..n * hp]);
-    let cuts = [0, quarter - e, 2 * quarter, 3 * quarter - e];
-    let [rows_a, rows_b, rows_c, rows_d] = quarters(w1, cuts, hp);
-    let [p_a, p_b, p_c, p_d] = if lr.is_some() {
-        quarters(params.w1, cuts, hp)
-    } else {
-        Default::default()
-    };
-    let Params {
-        b1: p_b1,
-        w2: p_w2,
-        b2: p_b2,
-        ..
-    } = params;
-    let step = |p: &mut [F], g: &[F]| {
-        if let Some(lr) = lr {
-            sgd_step(p, g, lr);
-        }
-    };
+    let (dy, da1) = (&dy[..n * net.k], &da1[..n * hp]);
+    let (rows_ab, rows_cd) = w1.split_at_mut(2 * quarter * hp);
+    let (rows_a, rows_b) = rows_ab.split_at_mut((quarter - e) * hp);
+    let (rows_c, rows_d) = rows_cd.split_at_mut((quarter - e) * hp);
     team::join(
         || {
-            weight_rows(batch, da1, cuts[0], rows_a);
-            step(p_a, rows_a);
-            weight_rows(batch, da1, cuts[2], rows_c);
-            step(p_c, rows_c);
-            weight2_gradient(dims, n, act, dy, dw2t, w2, b2);
-            step(p_w2, w2);
-            step(p_b2, b2);
+            weight_rows(batch, da1, 0, rows_a);
+            weight_rows(batch, da1, 2 * quarter, rows_c);
+            weight2_gradient(net, n, act, dy, dw2t, w2, b2);
         },
         || {
-            weight_rows(batch, da1, cuts[1], rows_b);
-            step(p_b, rows_b);
-            weight_rows(batch, da1, cuts[3], rows_d);
-            step(p_d, rows_d);
+            weight_rows(batch, da1, quarter - e, rows_b);
+            weight_rows(batch, da1, 3 * quarter - e, rows_d);
             bias1_gradient(da1, b1);
-            step(p_b1, b1);
         },
     );
-}
-
-/// `rows` (of `hp` numbers each) cut at the rows `cuts`: four slices.
-fn quarters<F>(rows: &mut [F], cuts: [usize; 4], hp: usize) -> [&mut [F]; 4] {
-    let (ab, cd) = rows.split_at_mut(cuts[2] * hp);
-    let (a, b) = ab.split_at_mut(cuts[1] * hp);
-    let (c, d) = cd.split_at_mut((cuts[3] - cuts[2]) * hp);
-    [a, b, c, d]
-}
-
-/// A network's sizes.
-#[derive(Debug, Clone, Copy)]
-struct Dims {
-    d: usize,
-    h: usize,
-    hp: usize,
-    k: usize,
-}
-
-impl<F> FastNet<F> {
-    fn dims(&self) -> Dims {
-        Dims {
-            d: self.d,
-            h: self.h,
-            hp: self.hp,
-            k: self.k,
-        }
-    }
 }
 
 crate::kernel! {
@@ -570,7 +465,7 @@ crate::kernel! {
     /// dW2 is summed transposed, a vector of hidden units per class, then
     /// put in W2's layout (the padding rows keep a zero gradient).
     fn weight2_gradient<F: Float>(
-        net: Dims,
+        net: &FastNet<F>,
         n: usize,
         act: &Activations<F>,
         dy: &[F],
@@ -656,6 +551,15 @@ crate::kernel! {
             }
         }
     }
+}
+
+/// SGD on the whole of `net`, on the calling thread, parameter by parameter:
+/// the same operations as [`sgd_update`].
+fn sgd_all<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
+    sgd_step(&mut net.w1, &grads.w1, lr);
+    sgd_step(&mut net.b1, &grads.b1, lr);
+    sgd_step(&mut net.w2, &grads.w2, lr);
+    sgd_step(&mut net.b2, &grads.b2, lr);
 }
 
 /// SGD: `params[key] -= lr · grads[key]`; W1, most of the work, in two
@@ -782,9 +686,19 @@ pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
 }
 
 /// The fast engine: a [`FastNet`] and the buffers one iteration needs.
+///
+/// The network is held twice, the same numbers in both: `net`, which the
+/// calling thread reads and updates, and `mirror`, the helper thread's
+/// (see [`team`]). Each forward pass reads all of W1, and the update writes
+/// all of it: with one copy, the half of W1 updated on one core was pulled
+/// over by the other for the next pass, a cache miss at a time, every
+/// iteration. With two, each thread updates its own copy in full — the same
+/// operations on the same gradient, so the copies stay equal bit for bit —
+/// and the only numbers that cross are the gradient's, read in order.
 #[derive(Debug, Clone)]
 pub struct FastEngine<F> {
     net: FastNet<F>,
+    mirror: FastNet<F>,
     batch: Batch,
     act: Activations<F>,
     scratch: BackwardScratch<F>,
@@ -793,10 +707,6 @@ pub struct FastEngine<F> {
     /// Whether `act` lists the lit pixels of `batch` (a backprop forward
     /// pass ran since the batch was loaded).
     listed: bool,
-    /// Whether backprop's sums over the batch (∂L/∂W from dy and da1) are
-    /// still to do: [`Engine::update`] does them with the update, anything
-    /// else first finishes them.
-    pending: bool,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -805,6 +715,7 @@ impl<F: Float> FastEngine<F> {
         let net = FastNet::<F>::from_net(net);
         let grads = Grads::zeros_like(&net);
         FastEngine {
+            mirror: net.clone(),
             net,
             batch: Batch::default(),
             act: Activations::default(),
@@ -812,51 +723,39 @@ impl<F: Float> FastEngine<F> {
             grads,
             eval: Default::default(),
             listed: false,
-            pending: false,
         }
     }
 
     /// The gradient of the last call to [`Engine::gradient`], in f64.
-    pub fn grads_f64(&mut self) -> crate::params::Params {
-        self.finish_sums();
+    pub fn grads_f64(&self) -> crate::params::Params {
         self.grads.to_params(&self.net)
     }
 
-    /// Backprop's sums over the batch, if they are still to do.
-    fn finish_sums(&mut self) {
-        if self.pending {
-            weight_gradients(
-                &self.net,
-                &self.batch,
-                &self.act,
-                &mut self.scratch,
-                &mut self.grads,
-            );
-            self.pending = false;
-        }
+    /// Whether the helper thread's copy of the network equals the network,
+    /// number for number (it always should).
+    pub fn mirror_agrees(&self) -> bool {
+        self.mirror == self.net
     }
 }
 
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
-        self.finish_sums();
         self.batch.fill_from(split, indices);
         self.listed = false;
     }
 
     fn gradient(&mut self, method: GradientMethod) {
-        self.finish_sums();
         match method {
             GradientMethod::Backprop => {
-                // The forward pass with each sample's part of backprop; the
-                // sums over the batch wait for `update` (or a read of the
-                // gradient), which does them.
+                // Each half of the batch through its thread's copy.
                 self.scratch.prepare(&self.net, self.batch.n);
                 let BackwardScratch { dy, da1, w2t, .. } = &mut self.scratch;
                 let top = Top { w2t, dy, da1 };
-                forward_top(&self.net, &self.batch, &mut self.act, true, Some(top));
+                let nets = [&self.net, &self.mirror];
+                forward_top(nets, &self.batch, &mut self.act, true, Some(top));
+                let (net, batch, act) = (&self.net, &self.batch, &self.act);
+                weight_gradients(net, batch, act, &mut self.scratch, &mut self.grads);
                 self.listed = true;
-                self.pending = true;
             }
             GradientMethod::Numerical => {
                 numerical::literal(&self.net, &self.batch, &mut self.grads);
@@ -868,41 +767,20 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn update(&mut self, lr: f64) {
-        if self.pending {
-            // Backprop's sums over the batch, each part of W moved against
-            // its gradient as soon as that part is summed.
-            let dims = self.net.dims();
-            let FastNet { w1, b1, w2, b2, .. } = &mut self.net;
-            let mut params = Params { w1, b1, w2, b2 };
-            let (batch, act, scratch) = (&self.batch, &self.act, &mut self.scratch);
-            sums_and_update(
-                dims,
-                &mut params,
-                batch,
-                act,
-                scratch,
-                &mut self.grads,
-                Some(lr),
-            );
-            self.pending = false;
-        } else {
-            sgd_update(&mut self.net, &self.grads, lr);
-        }
+        // Each thread its own copy, whole: see [`FastEngine`].
+        let (net, mirror, grads) = (&mut self.net, &mut self.mirror, &self.grads);
+        team::join(|| sgd_all(net, grads, lr), || sgd_all(mirror, grads, lr));
     }
 
     fn loss(&mut self) -> f64 {
-        self.finish_sums();
-        if self.listed {
-            forward_again(&self.net, &self.batch, &mut self.act);
-        } else {
-            forward(&self.net, &self.batch, &mut self.act);
-            self.listed = true;
-        }
+        let nets = [&self.net, &self.mirror];
+        // The lit pixels of the batch are listed already after a gradient.
+        forward_top(nets, &self.batch, &mut self.act, !self.listed, None);
+        self.listed = true;
         self.act.loss()
     }
 
     fn accuracy(&mut self, split: &Split) -> f64 {
-        self.finish_sums();
         accuracy_in(&self.net, split, &mut self.eval)
     }
 

@@ -1,7 +1,7 @@
 //! Two threads for the short parallel sections of an iteration.
 //!
 //! An iteration of the seed workload takes a few hundred microseconds, in
-//! four parallel sections (copying the batch, the forward pass, ∂L/∂W1 with
+//! five parallel sections (copying the batch, the forward pass, ∂L/∂W1,
 //! the update, the loss's forward pass) of a few tens of microseconds each,
 //! with short serial steps between them. A thread pool whose idle workers go to sleep spends about
 //! as long waking one as a section takes. [`join`] hands its second task to
