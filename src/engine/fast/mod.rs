@@ -137,14 +137,34 @@ impl<F: Float> Activations<F> {
 /// The forward pass over a batch, its samples in two halves, one per thread
 /// (a half is whole groups of [`panel::GROUP`]: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_top([net, net], batch, out, true, None);
+    forward_top([Own::Read(net), Own::Read(net)], batch, out, true, None);
 }
 
 /// [`forward`] again over the same batch, with other weights: the lit
 /// pixels listed by the last forward pass into `out` are still the batch's,
 /// so they are not listed again. `batch` must be the batch of that pass.
 pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
-    forward_top([net, net], batch, out, false, None);
+    forward_top([Own::Read(net), Own::Read(net)], batch, out, false, None);
+}
+
+/// A thread's copy of the network for a forward pass: read as it is, or
+/// first moved by a pending SGD step (`p -= lr · g`, see [`sgd_all`]).
+enum Own<'a, F> {
+    Read(&'a FastNet<F>),
+    Update(&'a mut FastNet<F>, &'a Grads<F>, f64),
+}
+
+impl<'a, F: Float> Own<'a, F> {
+    /// The network to read, after its update if one is pending.
+    fn ready(self) -> &'a FastNet<F> {
+        match self {
+            Own::Read(net) => net,
+            Own::Update(net, grads, lr) => {
+                sgd_all(net, grads, lr);
+                net
+            }
+        }
+    }
 }
 
 /// Each sample's own part of backprop, done in the forward pass's halves
@@ -158,14 +178,18 @@ struct Top<'a, F> {
 /// The forward pass in two halves, and, with `top`, each half's samples'
 /// dy and da1 on the same thread once its forward pass is done.
 fn forward_top<F: Float>(
-    nets: [&FastNet<F>; 2],
+    nets: [Own<'_, F>; 2],
     batch: &Batch,
     out: &mut Activations<F>,
     list: bool,
     top: Option<Top<'_, F>>,
 ) {
     let [net, net_b] = nets;
-    let (n, d, hp, k) = (batch.n, batch.d, net.hp, net.k);
+    let (n, d) = (batch.n, batch.d);
+    let (hp, k) = match &net {
+        Own::Read(net) => (net.hp, net.k),
+        Own::Update(net, ..) => (net.hp, net.k),
+    };
     out.resize(n, hp, k);
     let m = half(n);
     let Activations {
@@ -199,12 +223,14 @@ fn forward_top<F: Float>(
     };
     team::join(
         || {
+            let net = net.ready();
             forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell);
             if let Some(top) = top {
                 sample_gradients(net, n, t, y, a1, z1, top.w2t, top.dy, top.da1);
             }
         },
         || {
+            let net_b = net_b.ready();
             forward_samples(
                 net_b,
                 x_b,
@@ -384,7 +410,13 @@ pub fn forward_backward<F: Float>(
     scratch.prepare(net, batch.n);
     let BackwardScratch { dy, da1, w2t, .. } = scratch;
     let top = Top { w2t, dy, da1 };
-    forward_top([net, net], batch, act, true, Some(top));
+    forward_top(
+        [Own::Read(net), Own::Read(net)],
+        batch,
+        act,
+        true,
+        Some(top),
+    );
     weight_gradients(net, batch, act, scratch, grads);
 }
 
@@ -695,6 +727,12 @@ pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
 /// iteration. With two, each thread updates its own copy in full — the same
 /// operations on the same gradient, so the copies stay equal bit for bit —
 /// and the only numbers that cross are the gradient's, read in order.
+///
+/// [`Engine::update`] is made by the loss pass that follows it in the
+/// training loop: each thread moves its copy, then reads it, in one
+/// hand-over instead of two. Anything else that comes after an update
+/// (a gradient, a batch, an evaluation) makes it first, and
+/// [`Engine::net`] hands over the network as the update leaves it.
 #[derive(Debug, Clone)]
 pub struct FastEngine<F> {
     net: FastNet<F>,
@@ -707,6 +745,10 @@ pub struct FastEngine<F> {
     /// Whether `act` lists the lit pixels of `batch` (a backprop forward
     /// pass ran since the batch was loaded).
     listed: bool,
+    /// The learning rate of an update asked for and not yet made: the loss
+    /// pass that follows makes it, each thread on its copy just before
+    /// reading it; anything else makes it first.
+    pending: Option<f64>,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -723,6 +765,15 @@ impl<F: Float> FastEngine<F> {
             grads,
             eval: Default::default(),
             listed: false,
+            pending: None,
+        }
+    }
+
+    /// The pending update, if there is one, now.
+    fn settle(&mut self) {
+        if let Some(lr) = self.pending.take() {
+            let (net, mirror, grads) = (&mut self.net, &mut self.mirror, &self.grads);
+            team::join(|| sgd_all(net, grads, lr), || sgd_all(mirror, grads, lr));
         }
     }
 
@@ -740,18 +791,20 @@ impl<F: Float> FastEngine<F> {
 
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
+        self.settle();
         self.batch.fill_from(split, indices);
         self.listed = false;
     }
 
     fn gradient(&mut self, method: GradientMethod) {
+        self.settle();
         match method {
             GradientMethod::Backprop => {
                 // Each half of the batch through its thread's copy.
                 self.scratch.prepare(&self.net, self.batch.n);
                 let BackwardScratch { dy, da1, w2t, .. } = &mut self.scratch;
                 let top = Top { w2t, dy, da1 };
-                let nets = [&self.net, &self.mirror];
+                let nets = [Own::Read(&self.net), Own::Read(&self.mirror)];
                 forward_top(nets, &self.batch, &mut self.act, true, Some(top));
                 let (net, batch, act) = (&self.net, &self.batch, &self.act);
                 weight_gradients(net, batch, act, &mut self.scratch, &mut self.grads);
@@ -767,13 +820,21 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn update(&mut self, lr: f64) {
-        // Each thread its own copy, whole: see [`FastEngine`].
-        let (net, mirror, grads) = (&mut self.net, &mut self.mirror, &self.grads);
-        team::join(|| sgd_all(net, grads, lr), || sgd_all(mirror, grads, lr));
+        // Made by whatever comes next: see `pending`.
+        self.settle();
+        self.pending = Some(lr);
     }
 
     fn loss(&mut self) -> f64 {
-        let nets = [&self.net, &self.mirror];
+        let nets = match self.pending.take() {
+            // Each thread moves its own copy, whole, then reads it: see
+            // [`FastEngine`].
+            Some(lr) => [
+                Own::Update(&mut self.net, &self.grads, lr),
+                Own::Update(&mut self.mirror, &self.grads, lr),
+            ],
+            None => [Own::Read(&self.net), Own::Read(&self.mirror)],
+        };
         // The lit pixels of the batch are listed already after a gradient.
         forward_top(nets, &self.batch, &mut self.act, !self.listed, None);
         self.listed = true;
@@ -781,10 +842,19 @@ impl<F: Float> Engine for FastEngine<F> {
     }
 
     fn accuracy(&mut self, split: &Split) -> f64 {
+        self.settle();
         accuracy_in(&self.net, split, &mut self.eval)
     }
 
     fn net(&self) -> TwoLayerNet {
-        self.net.to_net()
+        match self.pending {
+            // The update asked for, on a copy: the same operations.
+            Some(lr) => {
+                let mut net = self.net.clone();
+                sgd_all(&mut net, &self.grads, lr);
+                net.to_net()
+            }
+            None => self.net.to_net(),
+        }
     }
 }
