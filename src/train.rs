@@ -475,10 +475,6 @@ impl BatchSampler {
     /// assert_eq!(a, (0..10).collect::<Vec<_>>());
     /// ```
     pub fn next(&mut self, rng: &mut Rng) -> Vec<usize> {
-        self.draw(rng)
-    }
-
-    fn draw(&mut self, rng: &mut Rng) -> Vec<usize> {
         match self.sampling {
             Sampling::WithReplacement => rng.choice(self.train_size, self.batch_size),
             Sampling::Shuffle => {

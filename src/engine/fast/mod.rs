@@ -155,6 +155,14 @@ enum Own<'a, F> {
 }
 
 impl<'a, F: Float> Own<'a, F> {
+    /// The network, as it is now.
+    fn net(&self) -> &FastNet<F> {
+        match self {
+            Own::Read(net) => net,
+            Own::Update(net, ..) => net,
+        }
+    }
+
     /// The network to read, after its update if one is pending.
     fn ready(self) -> &'a FastNet<F> {
         match self {
@@ -185,11 +193,7 @@ fn forward_top<F: Float>(
     top: Option<Top<'_, F>>,
 ) {
     let [net, net_b] = nets;
-    let (n, d) = (batch.n, batch.d);
-    let (hp, k) = match &net {
-        Own::Read(net) => (net.hp, net.k),
-        Own::Update(net, ..) => (net.hp, net.k),
-    };
+    let (n, d, hp, k) = (batch.n, batch.d, net.net().hp, net.net().k);
     out.resize(n, hp, k);
     let m = half(n);
     let Activations {
@@ -308,10 +312,6 @@ crate::kernel! {
             list_and_sum(net, x, &labels[..n], panels, &scale, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
-            // The update has just written W1, each half of its rows on one
-            // thread: ask for the whole of it now, or the other half comes
-            // over from the other core a miss at a time as the blocks reach
-            // it.
             net.hidden_pre(x, panels, &scale, a1);
         }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
@@ -407,11 +407,24 @@ pub fn forward_backward<F: Float>(
     scratch: &mut BackwardScratch<F>,
     grads: &mut Grads<F>,
 ) {
+    backprop([net, net], batch, act, scratch, grads);
+}
+
+/// [`forward_backward`] with each half of the batch read through its own
+/// thread's copy of the network (the same numbers: see [`FastEngine`]).
+fn backprop<F: Float>(
+    nets: [&FastNet<F>; 2],
+    batch: &Batch,
+    act: &mut Activations<F>,
+    scratch: &mut BackwardScratch<F>,
+    grads: &mut Grads<F>,
+) {
+    let [net, net_b] = nets;
     scratch.prepare(net, batch.n);
     let BackwardScratch { dy, da1, w2t, .. } = scratch;
     let top = Top { w2t, dy, da1 };
     forward_top(
-        [Own::Read(net), Own::Read(net)],
+        [Own::Read(net), Own::Read(net_b)],
         batch,
         act,
         true,
@@ -800,14 +813,14 @@ impl<F: Float> Engine for FastEngine<F> {
         self.settle();
         match method {
             GradientMethod::Backprop => {
-                // Each half of the batch through its thread's copy.
-                self.scratch.prepare(&self.net, self.batch.n);
-                let BackwardScratch { dy, da1, w2t, .. } = &mut self.scratch;
-                let top = Top { w2t, dy, da1 };
-                let nets = [Own::Read(&self.net), Own::Read(&self.mirror)];
-                forward_top(nets, &self.batch, &mut self.act, true, Some(top));
-                let (net, batch, act) = (&self.net, &self.batch, &self.act);
-                weight_gradients(net, batch, act, &mut self.scratch, &mut self.grads);
+                let nets = [&self.net, &self.mirror];
+                backprop(
+                    nets,
+                    &self.batch,
+                    &mut self.act,
+                    &mut self.scratch,
+                    &mut self.grads,
+                );
                 self.listed = true;
             }
             GradientMethod::Numerical => {
