@@ -249,10 +249,14 @@ impl<F: Float> FastNet<F> {
                     // instructions.
                     unsafe {
                         if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
-                            self.hidden_tile::<V, GROUP, $r>(x, group, lit, scale, lane, a1)
+                            if hp == 64 {
+                                self.hidden_tile::<V, GROUP, $r, 64>(x, group, lit, scale, lane, a1)
+                            } else {
+                                self.hidden_tile::<V, GROUP, $r, 0>(x, group, lit, scale, lane, a1)
+                            }
                         } else {
                             for s in images {
-                                self.hidden_tile::<V, 1, $r>(x, &[*s], lit, scale, lane, a1)
+                                self.hidden_tile::<V, 1, $r, 0>(x, &[*s], lit, scale, lane, a1)
                             }
                         }
                     }
@@ -275,10 +279,12 @@ impl<F: Float> FastNet<F> {
     /// # Safety
     /// Rows `images` of x and of a1, units up to `lane + R·V::N` and the
     /// rows `lit` of W1 must be in bounds (see `hidden_group`), and the
-    /// processor must have V's instructions.
+    /// processor must have V's instructions. `HP`, when not 0, is hp
+    /// (64: the book's 50 units in f32), known when compiling: a row of W1
+    /// is then found by a shift instead of a multiply.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize>(
+    unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize, const HP: usize>(
         &self,
         x: &[u8],
         images: &[u32; G],
@@ -287,7 +293,7 @@ impl<F: Float> FastNet<F> {
         lane: usize,
         a1: &mut [F],
     ) {
-        let (d, hp) = (self.d, self.hp);
+        let (d, hp) = (self.d, if HP != 0 { HP } else { self.hp });
         let (xp, wp, ap) = (x.as_ptr(), self.w1.as_ptr(), a1.as_mut_ptr());
         // SAFETY (whole body): the caller's; each index below stays in the
         // bounds it promises.
@@ -306,13 +312,9 @@ impl<F: Float> FastNet<F> {
             }
             for &i in lit {
                 let i = i as usize;
-                let mut bytes = [0u8; G];
-                for q in 0..G {
-                    bytes[q] = *rows[q].add(i);
-                }
                 // A group lists a pixel lit in any of its images; one image
                 // alone skips its own zeros, as the plain sum does.
-                if G == 1 && bytes[0] == 0 {
+                if G == 1 && *rows[0].add(i) == 0 {
                     continue;
                 }
                 let mut w = [zero; R];
@@ -320,7 +322,7 @@ impl<F: Float> FastNet<F> {
                     w[r] = V::load(wp.add(i * hp + lane + r * V::N));
                 }
                 for q in 0..G {
-                    let v = V::splat(scale[bytes[q] as usize]);
+                    let v = V::splat(scale[*rows[q].add(i) as usize]);
                     for r in 0..R {
                         acc[q][r] = V::fmadd(v, w[r], acc[q][r]);
                     }
