@@ -49,7 +49,7 @@ use crate::two_layer_net::{Activation, TwoLayerNet};
 use super::Engine;
 use batch::{Batch, scale_table};
 use float::Float;
-use net::{FastNet, activate, argmax, cross_entropy, softmax, weight_gradient};
+use net::{FastNet, activate, argmax, cross_entropy, softmax_rows, weight_gradient};
 use panel::Panels;
 
 /// Samples per parallel task in evaluation (whole groups of [`panel::GROUP`]).
@@ -316,10 +316,9 @@ crate::kernel! {
         }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_rows(z1, n, y);
+        softmax_rows(y, n, k);
         for s in 0..n {
-            let ys = &mut y[s * k..][..k];
-            softmax(ys);
-            ell[s] = cross_entropy(ys, labels[s]);
+            ell[s] = cross_entropy(&y[s * k..][..k], labels[s]);
         }
     }
 }

@@ -878,6 +878,73 @@ pub fn softmax<F: Float>(a: &mut [F]) {
     }
 }
 
+/// Samples side by side in [`softmax_rows`]: one AVX-512 register of f32.
+const LANES: usize = 16;
+
+/// Classes [`softmax_rows`] takes side by side; rows wider than this go
+/// one at a time.
+const MAX_CLASSES: usize = 16;
+
+/// [`softmax`] of each of the `n` rows of `k` scores in `y`, in place,
+/// number for number as row by row — for [`LANES`] rows at a time, each
+/// row in a lane of its own: the same steps in the same order for every
+/// row, so they run side by side in vector registers instead of one
+/// class at a time (a row of 10 fills a register badly, and its running
+/// sum chains every step to the one before).
+///
+/// ```
+/// use manabi::engine::fast::net::{softmax, softmax_rows};
+/// let mut y: Vec<f32> = (0..40).map(|i| (i % 7) as f32 - 3.0).collect();
+/// let mut one = y.clone();
+/// softmax_rows(&mut y, 4, 10);
+/// for row in one.chunks_exact_mut(10) {
+///     softmax(row);
+/// }
+/// assert_eq!(y, one);
+/// ```
+#[inline(always)]
+pub fn softmax_rows<F: Float>(y: &mut [F], n: usize, k: usize) {
+    let y = &mut y[..n * k];
+    let side_by_side = if (1..=MAX_CLASSES).contains(&k) {
+        n / LANES * LANES
+    } else {
+        0
+    };
+    let (block, rest) = y.split_at_mut(side_by_side * k);
+    for rows in block.chunks_exact_mut(LANES * k) {
+        // Class c of row j at t[c][j].
+        let mut t = [[F::ZERO; LANES]; MAX_CLASSES];
+        for j in 0..LANES {
+            for c in 0..k {
+                t[c][j] = rows[j * k + c];
+            }
+        }
+        let mut max = t[0];
+        for c in 0..k {
+            for j in 0..LANES {
+                if t[c][j] > max[j] {
+                    max[j] = t[c][j];
+                }
+            }
+        }
+        let mut sum = [F::ZERO; LANES];
+        for c in 0..k {
+            for j in 0..LANES {
+                t[c][j] = (t[c][j] - max[j]).exp();
+                sum[j] += t[c][j];
+            }
+        }
+        for j in 0..LANES {
+            for c in 0..k {
+                rows[j * k + c] = t[c][j] / sum[j];
+            }
+        }
+    }
+    for row in rest.chunks_exact_mut(k.max(1)) {
+        softmax(row);
+    }
+}
+
 /// −log(y_t + 1e-7): one sample's share of the cross-entropy.
 #[inline(always)]
 pub fn cross_entropy<F: Float>(y: &[F], t: usize) -> F {
@@ -1041,6 +1108,40 @@ mod tests {
     fn output_rows_equal_output_per_sample() {
         outputs_match::<f32>();
         outputs_match::<f64>();
+    }
+
+    /// Rows side by side give the bits of one row at a time: over widths
+    /// up to and past the side-by-side limit, counts that leave remainders,
+    /// and scores from tiny to overflowing, with ties and a NaN.
+    fn softmax_rows_match<F: Float>() {
+        let mut rng = crate::random::Rng::new(5);
+        for &k in &[1, 2, 10, 16, 17] {
+            for &n in &[0, 1, 15, 16, 17, 50] {
+                let mut y: Vec<F> = (0..n * k)
+                    .map(|_| {
+                        let u = rng.uniform();
+                        F::from_f64((u - 0.5) * [1.0, 30.0, 2000.0][(u * 3.0) as usize])
+                    })
+                    .collect();
+                if n * k > 3 {
+                    y[1] = y[0];
+                    y[n * k - 2] = F::from_f64(f64::NAN);
+                }
+                let mut one = y.clone();
+                softmax_rows(&mut y, n, k);
+                for row in one.chunks_exact_mut(k) {
+                    softmax(row);
+                }
+                let bits = |v: &[F]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&y), bits(&one), "{} k {k} n {n}", F::NAME);
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_rows_equal_softmax_per_row() {
+        softmax_rows_match::<f32>();
+        softmax_rows_match::<f64>();
     }
 
     /// The AVX-512 sample lists of ∂L/∂W1 equal the plain ones, over sample
