@@ -484,6 +484,33 @@ fn weight_gradients<F: Float>(
     );
 }
 
+/// dz1 = dy·W2ᵀ for the rows of `dy` (k wide) into the rows of `dz1` (hp
+/// wide), inlined into the kernel that calls it: W units of a row at a
+/// time, their sums kept in registers while the classes go by in order
+/// (0 + dy₀·w₀ + dy₁·w₁ + …, as one unit at a time would add them).
+#[inline(always)]
+fn hidden_gradient<F: Float, const W: usize>(
+    dy: &[F],
+    w2t: &[F],
+    k: usize,
+    hp: usize,
+    dz1: &mut [F],
+) {
+    assert!(hp.is_multiple_of(W) && w2t.len() >= k * hp);
+    for (dys, dz1) in dy.chunks_exact(k).zip(dz1.chunks_exact_mut(hp)) {
+        for (j0, out) in dz1.chunks_exact_mut(W).enumerate() {
+            let mut acc = [F::ZERO; W];
+            for c in 0..k {
+                let w: &[F; W] = w2t[c * hp + j0 * W..][..W].try_into().unwrap();
+                for l in 0..W {
+                    acc[l] += dys[c] * w[l];
+                }
+            }
+            out.copy_from_slice(&acc);
+        }
+    }
+}
+
 crate::kernel! {
     /// Affine1's bias: db1 = Σₙ da1, in sample order.
     fn bias1_gradient<F: Float>(da1: &[F], b1: &mut [F]) {
@@ -570,15 +597,11 @@ crate::kernel! {
                 *v = *v / batch_size;
             }
         }
-        da1.fill(F::ZERO);
-        for s in 0..n {
-            let (dys, dz1) = (&dy[s * k..][..k], &mut da1[s * hp..][..hp]);
-            for c in 0..k {
-                let w = &w2t[c * hp..][..hp];
-                for j in 0..hp {
-                    dz1[j] += dys[c] * w[j];
-                }
-            }
+        // dz1 = dy·W2ᵀ, each unit's sum over the classes in order.
+        if hp.is_multiple_of(16) {
+            hidden_gradient::<F, 16>(dy, w2t, k, hp, da1);
+        } else {
+            hidden_gradient::<F, 8>(dy, w2t, k, hp, da1);
         }
         match net.activation {
             Activation::Sigmoid => {
