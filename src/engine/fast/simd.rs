@@ -19,7 +19,7 @@ pub enum Level {
     Baseline,
     /// AVX2 + FMA: 256-bit vectors.
     Avx2,
-    /// AVX-512 (F, VL, BW, DQ): 512-bit vectors.
+    /// AVX-512 (F, VL, BW, DQ) and POPCNT: 512-bit vectors.
     Avx512,
 }
 
@@ -57,6 +57,7 @@ fn detect() -> Level {
         && has!("avx512dq")
         && has!("avx2")
         && has!("fma")
+        && has!("popcnt")
     {
         Level::Avx512
     } else if has!("avx2") && has!("fma") {
@@ -90,7 +91,7 @@ macro_rules! kernel {
 
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+                #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,popcnt")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx512<$F: Float>($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
