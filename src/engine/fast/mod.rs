@@ -49,7 +49,7 @@ use crate::two_layer_net::{Activation, TwoLayerNet};
 use super::Engine;
 use batch::{Batch, scale_table};
 use float::Float;
-use net::{FastNet, activate, argmax, cross_entropy, softmax_rows, weight_gradient};
+use net::{FastNet, activate, correct_rows, cross_entropy, softmax_rows, weight_gradient};
 use panel::Panels;
 
 /// Samples per parallel task in evaluation (whole groups of [`panel::GROUP`]).
@@ -738,8 +738,7 @@ crate::kernel! {
         net.output_rows(z1, n, a2);
         // softmax keeps the order of the scores, so the argmax of the
         // scores is the argmax of the probabilities.
-        let correct = a2.chunks_exact(k).zip(labels).filter(|(a2, l)| argmax(a2) == **l as usize);
-        correct.count()
+        correct_rows(&a2[..n * k], k, labels)
     }
 }
 

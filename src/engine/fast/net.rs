@@ -951,6 +951,56 @@ pub fn cross_entropy<F: Float>(y: &[F], t: usize) -> F {
     -(y[t] + F::from_f64(DELTA)).ln()
 }
 
+/// How many of the rows of `k` scores in `a` have their [`argmax`] at
+/// their label (one per row in `labels`): [`LANES`] rows side by side, each
+/// compared class by class in a lane of its own, as [`argmax`] compares.
+///
+/// ```
+/// use manabi::engine::fast::net::correct_rows;
+/// let a = [0.1f32, 0.7, 0.2, /**/ 0.5, 0.5, 0.0]; // ties go to the first
+/// assert_eq!(correct_rows(&a, 3, &[1, 1]), 1);
+/// assert_eq!(correct_rows(&a, 3, &[1, 0]), 2);
+/// ```
+#[inline(always)]
+pub fn correct_rows<F: Float>(a: &[F], k: usize, labels: &[u8]) -> usize {
+    let n = labels.len();
+    assert!(a.len() >= n * k);
+    let side_by_side = if (1..=MAX_CLASSES).contains(&k) {
+        n / LANES * LANES
+    } else {
+        0
+    };
+    let mut correct = 0;
+    for (rows, labels) in a[..side_by_side * k]
+        .chunks_exact(LANES * k)
+        .zip(labels.chunks_exact(LANES))
+    {
+        let mut best = [F::ZERO; LANES];
+        let mut at = [0u32; LANES];
+        for j in 0..LANES {
+            best[j] = rows[j * k];
+        }
+        for c in 1..k {
+            for j in 0..LANES {
+                let v = rows[j * k + c];
+                if v > best[j] {
+                    best[j] = v;
+                    at[j] = c as u32;
+                }
+            }
+        }
+        for j in 0..LANES {
+            correct += (at[j] == labels[j] as u32) as usize;
+        }
+    }
+    let rest = a[side_by_side * k..n * k].chunks_exact(k.max(1));
+    correct
+        + rest
+            .zip(&labels[side_by_side..])
+            .filter(|(a, l)| argmax(a) == **l as usize)
+            .count()
+}
+
 /// Index of the largest value (the first on ties).
 #[inline(always)]
 pub fn argmax<F: Float>(a: &[F]) -> usize {
@@ -1136,6 +1186,37 @@ mod tests {
                 assert_eq!(bits(&y), bits(&one), "{} k {k} n {n}", F::NAME);
             }
         }
+    }
+
+    /// Rows side by side count what row-by-row argmax counts, ties and
+    /// NaN included.
+    fn correct_rows_match<F: Float>() {
+        let mut rng = crate::random::Rng::new(6);
+        for &k in &[1, 2, 10, 16, 17] {
+            for &n in &[0, 1, 15, 16, 17, 50] {
+                // Few distinct scores, so ties are common.
+                let mut a: Vec<F> = (0..n * k)
+                    .map(|_| F::from_f64((rng.uniform() * 4.0).floor()))
+                    .collect();
+                if n * k > 3 {
+                    a[0] = F::from_f64(f64::NAN);
+                    a[n * k - 2] = F::from_f64(f64::NAN);
+                }
+                for _ in 0..5 {
+                    let labels: Vec<u8> =
+                        (0..n).map(|_| (rng.uniform() * k as f64) as u8).collect();
+                    let one = a.chunks_exact(k).zip(&labels);
+                    let one = one.filter(|(a, l)| argmax(a) == **l as usize).count();
+                    assert_eq!(correct_rows(&a, k, &labels), one, "{} k {k} n {n}", F::NAME);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn correct_rows_equal_argmax_per_row() {
+        correct_rows_match::<f32>();
+        correct_rows_match::<f64>();
     }
 
     #[test]
