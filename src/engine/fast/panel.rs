@@ -55,6 +55,8 @@ pub struct Panels {
     /// Scratch: each image's class, lit pixels and position, in one number
     /// that sorts as they do.
     keys: Vec<u128>,
+    /// Scratch: the same keys in 64 bits, when they fit.
+    keys64: Vec<u64>,
     /// Scratch: the OR of a group's images (with AVX-512, one bit per
     /// pixel).
     any: Vec<u8>,
@@ -119,9 +121,25 @@ impl Panels {
             self.keys
                 .push((class as u128) << 64 | (lit as u128) << 32 | s as u128);
         }
-        self.keys.sort_unstable();
-        for &key in &self.keys {
-            self.order.push(key as u32);
+        // The same order from 64-bit keys when the numbers fit (class
+        // below 2¹⁶, lit pixels and positions below 2²⁴): a shorter sort.
+        let narrow = n < 1 << 24 && d < 1 << 24;
+        if narrow && self.keys.iter().all(|&key| key >> 64 < 1 << 16) {
+            self.keys64.clear();
+            for &key in &self.keys {
+                let (class, lit) = ((key >> 64) as u64, (key >> 32) as u32 as u64);
+                self.keys64
+                    .push(class << 48 | lit << 24 | key as u32 as u64);
+            }
+            self.keys64.sort_unstable();
+            for &key in &self.keys64 {
+                self.order.push((key & 0xFF_FFFF) as u32);
+            }
+        } else {
+            self.keys.sort_unstable();
+            for &key in &self.keys {
+                self.order.push(key as u32);
+            }
         }
         assert!(block > 0 && d <= u32::MAX as usize - 64);
         self.n = n;
@@ -256,6 +274,11 @@ impl Panels {
     #[inline(always)]
     pub fn group(&self, group: usize) -> &[u32] {
         &self.order[group * GROUP..((group + 1) * GROUP).min(self.n)]
+    }
+
+    /// The images in group order: group g is `order()[g·GROUP..]`.
+    pub fn order(&self) -> &[u32] {
+        &self.order
     }
 
     /// Blocks per image.
@@ -430,6 +453,26 @@ mod tests {
             let plain = row.iter().filter(|&&p| p != 0).count() as u32;
             // SAFETY: AVX-512 (with POPCNT) was detected.
             assert_eq!(unsafe { lit_avx512(&row) }, plain, "{len} pixels");
+        }
+    }
+
+    /// Classes too large for the 64-bit keys sort the same way in 128.
+    #[test]
+    fn large_classes_sort_as_small_ones() {
+        let mut rng = crate::random::Rng::new(4);
+        let (n, d) = (23, 9);
+        let x: Vec<u8> = (0..n * d).map(|_| (rng.uniform() < 0.4) as u8).collect();
+        let small: Vec<usize> = (0..n).map(|_| (rng.uniform() * 3.0) as usize).collect();
+        let large: Vec<usize> = small.iter().map(|&c| c + (1 << 20)).collect();
+        let (mut a, mut b) = (Panels::default(), Panels::default());
+        a.build(&x, &small, n, d, 4);
+        b.build(&x, &large, n, d, 4);
+        assert_eq!(a.order(), b.order());
+        // Sorted by class, then lit pixels, then position.
+        let lit = |s: u32| x[s as usize * d..][..d].iter().filter(|&&p| p != 0).count();
+        for pair in a.order().windows(2) {
+            let key = |s: u32| (small[s as usize], lit(s), s);
+            assert!(key(pair[0]) < key(pair[1]));
         }
     }
 
