@@ -497,6 +497,11 @@ fn hidden_gradient<F: Float, const W: usize>(
     dz1: &mut [F],
 ) {
     assert!(hp.is_multiple_of(W) && w2t.len() >= k * hp);
+    if k == 0 {
+        // No classes, nothing flows back.
+        dz1.fill(F::ZERO);
+        return;
+    }
     for (dys, dz1) in dy.chunks_exact(k).zip(dz1.chunks_exact_mut(hp)) {
         for (j0, out) in dz1.chunks_exact_mut(W).enumerate() {
             let mut acc = [F::ZERO; W];
