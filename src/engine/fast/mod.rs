@@ -706,22 +706,21 @@ pub fn accuracy_in<F: Float>(
         // chunk's images meanwhile (3 % off an evaluation: the images come
         // from memory, a chunk at a time).
         let next = AtomicUsize::new(0);
+        // The images of the next chunk not yet claimed.
+        let claim = || {
+            let first = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
+            first.min(n)..(first + EVAL_GRAIN).min(n)
+        };
         let work = |s: &mut EvalScratch<F>| {
             let mut correct = 0;
-            let mut first = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
-            loop {
-                if first >= n {
-                    return correct;
-                }
-                let after = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
-                if after < n {
-                    let bytes = &x[after * d..(after + EVAL_GRAIN).min(n) * d];
-                    prefetch(bytes);
-                }
-                let last = (first + EVAL_GRAIN).min(n);
-                correct += count(s, &x[first * d..last * d], &t[first..last]);
-                first = after;
+            let mut chunk = claim();
+            while !chunk.is_empty() {
+                let after = claim();
+                prefetch(&x[after.start * d..after.end * d]);
+                correct += count(s, &x[chunk.start * d..chunk.end * d], &t[chunk.clone()]);
+                chunk = after;
             }
+            correct
         };
         let [mine, helpers] = scratch;
         let (mut first, mut second) = (0, 0);

@@ -885,6 +885,17 @@ const LANES: usize = 16;
 /// one at a time.
 const MAX_CLASSES: usize = 16;
 
+/// How many of `n` rows of `k` numbers go side by side, [`LANES`] at a
+/// time (the rest, and rows wider than [`MAX_CLASSES`], go one by one).
+#[inline(always)]
+fn side_by_side(n: usize, k: usize) -> usize {
+    if (1..=MAX_CLASSES).contains(&k) {
+        n / LANES * LANES
+    } else {
+        0
+    }
+}
+
 /// [`softmax`] of each of the `n` rows of `k` scores in `y`, in place,
 /// number for number as row by row — for [`LANES`] rows at a time, each
 /// row in a lane of its own: the same steps in the same order for every
@@ -905,12 +916,7 @@ const MAX_CLASSES: usize = 16;
 #[inline(always)]
 pub fn softmax_rows<F: Float>(y: &mut [F], n: usize, k: usize) {
     let y = &mut y[..n * k];
-    let side_by_side = if (1..=MAX_CLASSES).contains(&k) {
-        n / LANES * LANES
-    } else {
-        0
-    };
-    let (block, rest) = y.split_at_mut(side_by_side * k);
+    let (block, rest) = y.split_at_mut(side_by_side(n, k) * k);
     for rows in block.chunks_exact_mut(LANES * k) {
         // Class c of row j at t[c][j].
         let mut t = [[F::ZERO; LANES]; MAX_CLASSES];
@@ -965,11 +971,7 @@ pub fn cross_entropy<F: Float>(y: &[F], t: usize) -> F {
 pub fn correct_rows<F: Float>(a: &[F], k: usize, labels: &[u8]) -> usize {
     let n = labels.len();
     assert!(a.len() >= n * k);
-    let side_by_side = if (1..=MAX_CLASSES).contains(&k) {
-        n / LANES * LANES
-    } else {
-        0
-    };
+    let side_by_side = side_by_side(n, k);
     let mut correct = 0;
     for (rows, labels) in a[..side_by_side * k]
         .chunks_exact(LANES * k)

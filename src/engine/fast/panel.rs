@@ -100,23 +100,7 @@ impl Panels {
             } else {
                 labels[s].into()
             };
-            let row = &x[s * d..][..d];
-            let lit = if avx512 {
-                // SAFETY: the level says the processor has AVX-512 BW and
-                // POPCNT.
-                #[cfg(target_arch = "x86_64")]
-                unsafe {
-                    lit_avx512(row)
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                unreachable!()
-            } else {
-                let mut lit = 0u32;
-                for &p in row {
-                    lit += (p != 0) as u32;
-                }
-                lit
-            };
+            let lit = lit_pixels(&x[s * d..][..d], avx512);
             // The position breaks ties: one order, however the sort runs.
             self.keys
                 .push((class as u128) << 64 | (lit as u128) << 32 | s as u128);
@@ -300,6 +284,23 @@ impl Panels {
     pub fn block_for(hp: usize, bytes: usize) -> usize {
         (24 * 1024 / (hp * bytes).max(1)).max(8)
     }
+}
+
+/// How many pixels of `row` are not zero; with `avx512` (the level in
+/// use), 64 at a time.
+#[inline(always)]
+fn lit_pixels(row: &[u8], avx512: bool) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if avx512 {
+        // SAFETY: the AVX-512 level requires AVX-512 BW and POPCNT.
+        return unsafe { lit_avx512(row) };
+    }
+    let _ = avx512;
+    let mut lit = 0u32;
+    for &p in row {
+        lit += (p != 0) as u32;
+    }
+    lit
 }
 
 /// How many pixels of `row` are not zero, 64 at a time: a bit per pixel,
