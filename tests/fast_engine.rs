@@ -214,7 +214,7 @@ fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
     let mut act = Activations::default();
     forward(&fast, &batch, &mut act);
     let before = act.y.clone();
-    for w in fast.w1.iter_mut() {
+    for w in fast.w1_mut().iter_mut() {
         *w *= 1.5;
     }
     forward_again(&fast, &batch, &mut act);

@@ -29,6 +29,7 @@
 // the compiler turns into vector instructions most reliably.
 #![allow(clippy::needless_range_loop)]
 
+pub mod amx;
 pub mod batch;
 pub mod float;
 pub mod net;
@@ -96,6 +97,7 @@ impl<F: Float> Grads<F> {
             b1: self.b1.clone(),
             w2: self.w2.clone(),
             b2: self.b2.clone(),
+            amx: Default::default(),
             ..net.clone()
         };
         as_net.to_params()
@@ -308,7 +310,9 @@ crate::kernel! {
     ) {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
         let scale = scale_table::<F>();
-        if list {
+        if let Some(planes) = net.amx_planes() {
+            net.hidden_pre_amx(planes, x, n, &mut panels.amx, a1);
+        } else if list {
             list_and_sum(net, x, &labels[..n], panels, &scale, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
@@ -351,6 +355,9 @@ fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     scale: &[F; 256],
     a1: &mut [F],
 ) {
+    if let Some(planes) = net.amx_planes() {
+        return net.hidden_pre_amx(planes, x, labels.len(), &mut panels.amx, a1);
+    }
     let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
     panels.build(x, labels, labels.len(), net.d, block);
     net.hidden_pre(x, panels, scale, a1);
@@ -632,6 +639,7 @@ fn sgd_all<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
     sgd_step(&mut net.b1, &grads.b1, lr);
     sgd_step(&mut net.w2, &grads.w2, lr);
     sgd_step(&mut net.b2, &grads.b2, lr);
+    net.w1_changed();
 }
 
 /// SGD: `params[key] -= lr · grads[key]`; W1, most of the work, in two
@@ -649,6 +657,7 @@ pub fn sgd_update<F: Float>(net: &mut FastNet<F>, grads: &Grads<F>, lr: f64) {
             sgd_step(&mut net.b2, &grads.b2, lr);
         },
     );
+    net.w1_changed();
 }
 
 crate::kernel! {

@@ -25,6 +25,7 @@ use ndarray::{Array1, Array2};
 use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
+use super::amx;
 use super::float::Float;
 use super::panel::{GROUP, Panels};
 use super::simd::{Level, level};
@@ -50,8 +51,9 @@ pub struct FastNet<F> {
     pub hp: usize,
     /// Classes (10).
     pub k: usize,
-    /// W1: (d, hp).
-    pub w1: Vec<F>,
+    /// W1: (d, hp). Read it with [`Self::w1`], write it with
+    /// [`Self::w1_mut`] (which keeps the AMX planes in step).
+    pub(super) w1: Vec<F>,
     /// b1: (hp,).
     pub b1: Vec<F>,
     /// W2: (hp, k), row j for hidden unit j.
@@ -60,6 +62,9 @@ pub struct FastNet<F> {
     pub b2: Vec<F>,
     /// The hidden activation.
     pub activation: Activation,
+    /// W1 as the byte planes of the AMX kernel, made when first needed;
+    /// every method that changes W1 empties it or makes it again.
+    pub(super) amx: amx::Cache,
 }
 
 /// Where one parameter lives in a [`FastNet`] (an index into that array).
@@ -98,6 +103,7 @@ impl<F: Float> FastNet<F> {
             w2: vec![F::ZERO; hp * k],
             b2: vec![F::ZERO; k],
             activation: net.activation,
+            amx: amx::Cache::default(),
         };
         fast.set_params(&net.params);
         fast
@@ -105,6 +111,7 @@ impl<F: Float> FastNet<F> {
 
     /// Overwrites the parameters with `params` (same sizes).
     pub fn set_params(&mut self, params: &Params) {
+        self.amx.clear();
         let p = params;
         for i in 0..self.d {
             for j in 0..self.h {
@@ -168,12 +175,81 @@ impl<F: Float> FastNet<F> {
     /// The stored parameter at `slot`.
     #[inline]
     pub fn at(&mut self, slot: Slot) -> &mut F {
+        self.amx.clear();
         match slot {
             Slot::W1(i) => &mut self.w1[i],
             Slot::B1(i) => &mut self.b1[i],
             Slot::W2(i) => &mut self.w2[i],
             Slot::B2(i) => &mut self.b2[i],
         }
+    }
+
+    /// W1: (d, hp), row-major.
+    pub fn w1(&self) -> &[F] {
+        &self.w1
+    }
+
+    /// W1, to write (its AMX planes are made again when next needed).
+    pub fn w1_mut(&mut self) -> &mut [F] {
+        self.amx.clear();
+        &mut self.w1
+    }
+
+    /// W1's planes for the AMX kernel, when x·W1 runs there: in f32, on a
+    /// processor with AMX ([`amx::available`]). Made at the first call after
+    /// W1 changed.
+    pub fn amx_planes(&self) -> Option<&amx::W1Planes> {
+        if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>()
+            || self.d == 0
+            || !amx::available()
+        {
+            return None;
+        }
+        Some(self.amx.get_or_make(|| {
+            // SAFETY: F is f32 (checked above).
+            let w1 = unsafe {
+                std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
+            };
+            amx::W1Planes::new(w1, self.d, self.hp)
+        }))
+    }
+
+    /// After W1 changed in bulk (an SGD step): its AMX planes made again,
+    /// in place, when x·W1 runs on AMX.
+    pub fn w1_changed(&mut self) {
+        if std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>()
+            && self.d > 0
+            && amx::available()
+        {
+            // SAFETY: F is f32 (checked above).
+            let w1 = unsafe {
+                std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
+            };
+            self.amx.refill(w1, self.d, self.hp);
+        } else {
+            self.amx.clear();
+        }
+    }
+
+    /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), on AMX
+    /// with `planes` (from [`Self::amx_planes`]); `a1` gets `n` rows of `hp`.
+    pub fn hidden_pre_amx(
+        &self,
+        planes: &amx::W1Planes,
+        x: &[u8],
+        n: usize,
+        scratch: &mut amx::Scratch,
+        a1: &mut [F],
+    ) {
+        assert!(std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>());
+        // SAFETY: F is f32 (asserted).
+        let (b1, a1) = unsafe {
+            (
+                std::slice::from_raw_parts(self.b1.as_ptr().cast::<f32>(), self.b1.len()),
+                std::slice::from_raw_parts_mut(a1.as_mut_ptr().cast::<f32>(), a1.len()),
+            )
+        };
+        amx::hidden_pre(planes, x, n, b1, a1, scratch);
     }
 
     /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose

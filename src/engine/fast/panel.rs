@@ -60,6 +60,8 @@ pub struct Panels {
     /// Scratch: the OR of a group's images (with AVX-512, one bit per
     /// pixel).
     any: Vec<u8>,
+    /// Scratch of x·W1 on AMX, which lists no pixels.
+    pub amx: super::amx::Scratch,
 }
 
 impl Panels {

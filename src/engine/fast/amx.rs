@@ -1,0 +1,645 @@
+//! x·W1 in f32 on the AMX tile unit: exact integer sums.
+//!
+//! a1[n, j] = fl32(fl32(S[n, j] · s_j / 255) + b1[j]),
+//! S[n, j] = Σ_p x[n, p] · q[p, j],   q[p, j] = round(W1[p, j] / s_j),
+//!
+//! where x[n, p] is the pixel byte (0–255) and s_j = 2^(e_j − 23) is
+//! column j's step: W1's column j in 24-bit fixed point, with e_j the
+//! smallest power of two above its largest |weight|. The sum S is exact
+//! (an integer: no rounding, in any order) and is rounded once to f64, then
+//! to f32 — against f32's own x·W1, whose 784 terms each round, the only
+//! loss is the step: weights in the top binade of a column keep 23 bits of
+//! their 24, smaller ones less (an error of at most s_j / 2 each).
+//!
+//! Processors with AMX (Intel Xeon since Sapphire Rapids) multiply tiles of
+//! bytes: one `tdpbusd` adds a 16 × 64 by 64 × 16 product of bytes into 16 ×
+//! 16 running sums of 32 bits, 16 384 multiply-adds in one instruction.
+//! The three bytes of q are three planes of W1 — low, middle (both
+//! unsigned) and high (signed) — so S = 2¹⁶·S₂ + 2⁸·S₁ + S₀, each plane's
+//! sum a tile product. It is dense (zero pixels are multiplied too), and
+//! still about twice as fast as the sparse f32 tiles of [`super::net`] on
+//! Fashion-MNIST.
+//!
+//! Used for f32 when the processor has AMX and Linux grants it (see
+//! [`available`]); `MANABI_SIMD=avx512` (or any narrower level) turns it
+//! off. The result differs from the FMA kernels' in the last bits, as
+//! theirs differs from SSE2's: each run's report names the kernels.
+//!
+//! ```
+//! use manabi::engine::fast::amx::W1Planes;
+//!
+//! // W1 of 64 pixels × 16 units, every weight 0.25: a column's step is 2⁻²⁴.
+//! let planes = W1Planes::new(&vec![0.25_f32; 64 * 16], 64, 16);
+//! assert_eq!(planes.q(3, 5), 1 << 22);
+//! ```
+
+use std::sync::OnceLock;
+
+/// Bytes of pixels one tile row holds (its K).
+const KB: usize = 64;
+/// Rows (images) and columns (units) of one tile of sums.
+const T: usize = 16;
+/// The largest step exponent a column may have below: weights are finite
+/// f32 and the scale 2^(23 − e) must stay one.
+const E_MIN: i32 = -100;
+
+/// Whether x·W1 in f32 runs on AMX here: the processor has the tile and
+/// int8 instructions, the AVX-512 kernels are in use (`MANABI_SIMD` does not
+/// ask for less, nor `avx512`, which keeps the FMA kernels), and Linux
+/// granted this process the tile state.
+pub fn available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        super::simd::level() == super::simd::Level::Avx512
+            && std::env::var("MANABI_SIMD").as_deref() != Ok("avx512")
+            && detect()
+    })
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn detect() -> bool {
+    // CPUID.(EAX=7, ECX=0):EDX bit 24 AMX-TILE, bit 25 AMX-INT8.
+    let leaf = std::arch::x86_64::__cpuid_count(7, 0);
+    if leaf.edx & (1 << 24) == 0 || leaf.edx & (1 << 25) == 0 {
+        return false;
+    }
+    // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): Linux 5.16 and
+    // later hand the 8 KiB of tile state to processes that ask.
+    const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+    const XFEATURE_XTILEDATA: libc::c_long = 18;
+    // SAFETY: this request only changes which state the kernel saves for us.
+    unsafe {
+        libc::syscall(
+            libc::SYS_arch_prctl,
+            ARCH_REQ_XCOMP_PERM,
+            XFEATURE_XTILEDATA,
+        ) == 0
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn detect() -> bool {
+    false
+}
+
+/// W1 in 24-bit fixed point, column by column, as the three byte planes the
+/// tile products read.
+///
+/// Layout: the planes side by side as columns (`cp` columns each: hp
+/// rounded up to two tiles), cut into tiles of 16 columns; each tile holds
+/// all of W1's pixels, 64 at a time (a tile of 16 rows of 64 bytes), in the
+/// order AMX wants: row r of pixel block t holds, for each of the 16
+/// columns, the 4 bytes of pixels 64t + 4r .. 64t + 4r + 3. Pixels past d
+/// are zeros.
+#[derive(Debug, Clone)]
+pub struct W1Planes {
+    d: usize,
+    hp: usize,
+    /// Columns per plane (hp rounded up to a multiple of 32).
+    cp: usize,
+    /// Pixel blocks of 64 (d rounded up).
+    kt: usize,
+    /// s_j / 255 for each unit (NaN for a column with a weight not finite).
+    step: Vec<f64>,
+    /// 1 / s_j for each unit (0 for a column not finite).
+    scale: Vec<f32>,
+    /// Scratch: each column's largest |weight|, as bits.
+    top: Vec<u32>,
+    /// The planes, 64-byte aligned: tile after tile.
+    bytes: Vec<Line>,
+}
+
+/// 64 bytes, aligned as a cache line (a tile row).
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+impl W1Planes {
+    /// The planes of `w1`, d rows of hp f32 (hp a multiple of 16).
+    pub fn new(w1: &[f32], d: usize, hp: usize) -> Self {
+        assert!(hp.is_multiple_of(T));
+        let cp = hp.next_multiple_of(2 * T);
+        let kt = d.div_ceil(KB);
+        let mut planes = W1Planes {
+            d,
+            hp,
+            cp,
+            kt,
+            step: vec![0.0; hp],
+            scale: vec![0.0; hp],
+            top: vec![0; hp],
+            bytes: vec![Line([0; 64]); 3 * cp / T * kt * T],
+        };
+        planes.refill(w1);
+        planes
+    }
+
+    /// The planes of a new `w1` of the same shape, in place.
+    pub fn refill(&mut self, w1: &[f32]) {
+        assert!(w1.len() >= self.d * self.hp);
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::level() == super::simd::Level::Avx512 {
+            // SAFETY: the level says the processor has AVX-512.
+            return unsafe { self.refill_avx512(w1) };
+        }
+        self.steps(w1);
+        self.fill_plain(w1);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    unsafe fn refill_avx512(&mut self, w1: &[f32]) {
+        self.steps(w1);
+        // SAFETY: this function's target features.
+        unsafe { self.fill_avx512(w1) };
+    }
+
+    /// Each column's step: e_j, the smallest power of two above its largest
+    /// |weight|, gives the scale 2^(23 − e_j) and the step 2^(e_j − 23)/255.
+    #[inline(always)]
+    fn steps(&mut self, w1: &[f32]) {
+        let hp = self.hp;
+        // |w| as bits orders as |w| does, and puts ∞ and NaN above all.
+        self.top.fill(0);
+        for row in w1[..self.d * hp].chunks_exact(hp) {
+            for (m, &w) in self.top.iter_mut().zip(row) {
+                *m = (*m).max(w.to_bits() & 0x7fff_ffff);
+            }
+        }
+        for j in 0..hp {
+            let m = f32::from_bits(self.top[j]);
+            if !m.is_finite() {
+                self.scale[j] = 0.0;
+                self.step[j] = f64::NAN;
+                continue;
+            }
+            let e = if m == 0.0 {
+                E_MIN
+            } else {
+                (exponent(m) + 1).max(E_MIN)
+            };
+            self.scale[j] = 2f32.powi(23 - e);
+            self.step[j] = 2f64.powi(e - 23) / 255.0;
+        }
+    }
+
+    /// [`Self::fill_plain`] in AVX-512 registers: 16 units of 4 pixels,
+    /// quantized (`vcvtps2dq` rounds to nearest, ties to even), then each
+    /// plane's bytes shifted into their place in the words of a tile row.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    unsafe fn fill_avx512(&mut self, w1: &[f32]) {
+        use std::arch::x86_64::*;
+        let (d, hp, cp, kt) = (self.d, self.hp, self.cp, self.kt);
+        assert!(w1.len() >= d * hp && self.scale.len() >= hp);
+        let (top, low) = (_mm512_set1_epi32((1 << 23) - 1), _mm512_set1_epi32(0xff));
+        for u in 0..hp / T {
+            // SAFETY: units u·16 .. u·16 + 16 ≤ hp of `scale`.
+            let s = unsafe { _mm512_loadu_ps(self.scale.as_ptr().add(u * T)) };
+            for t in 0..kt {
+                for r in 0..KB / 4 {
+                    let mut q = [_mm512_setzero_si512(); 4];
+                    for (i, q) in q.iter_mut().enumerate() {
+                        let p = t * KB + 4 * r + i;
+                        if p < d {
+                            // SAFETY: pixel p < d, units inside hp: in w1.
+                            let w = unsafe { _mm512_loadu_ps(w1.as_ptr().add(p * hp + u * T)) };
+                            *q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, s)), top);
+                        }
+                    }
+                    for plane in 0..3 {
+                        let at = self.tile(plane * cp / T + u, t) + r;
+                        let byte = |v: __m512i| match plane {
+                            0 => _mm512_and_si512(v, low),
+                            1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), low),
+                            _ => _mm512_and_si512(_mm512_srli_epi32::<16>(v), low),
+                        };
+                        let words = _mm512_or_si512(
+                            _mm512_or_si512(byte(q[0]), _mm512_slli_epi32::<8>(byte(q[1]))),
+                            _mm512_or_si512(
+                                _mm512_slli_epi32::<16>(byte(q[2])),
+                                _mm512_slli_epi32::<24>(byte(q[3])),
+                            ),
+                        );
+                        // SAFETY: `at` is a line of the planes, 64 aligned bytes.
+                        unsafe { _mm512_store_si512(self.bytes[at].0.as_mut_ptr().cast(), words) };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Four pixels × 16 units at a time: each unit's four bytes of a plane
+    /// are one 32-bit word of a tile row.
+    #[inline(always)]
+    fn fill_plain(&mut self, w1: &[f32]) {
+        let (d, hp, cp, kt) = (self.d, self.hp, self.cp, self.kt);
+        let scale = &self.scale;
+        for t in 0..kt {
+            for r in 0..KB / 4 {
+                for u in 0..hp / T {
+                    let mut q = [[0i32; T]; 4];
+                    for (i, q) in q.iter_mut().enumerate() {
+                        let p = t * KB + 4 * r + i;
+                        if p < d {
+                            let (w, s) = (&w1[p * hp + u * T..][..T], &scale[u * T..][..T]);
+                            for c in 0..T {
+                                q[c] = quantize(w[c], s[c]);
+                            }
+                        }
+                    }
+                    for plane in 0..3 {
+                        let at = self.tile(plane * cp / T + u, t) + r;
+                        let shift = 8 * plane;
+                        let mut words = [0u32; T];
+                        for c in 0..T {
+                            words[c] = (q[0][c] >> shift & 0xff) as u32
+                                | ((q[1][c] >> shift & 0xff) as u32) << 8
+                                | ((q[2][c] >> shift & 0xff) as u32) << 16
+                                | ((q[3][c] >> shift & 0xff) as u32) << 24;
+                        }
+                        for c in 0..T {
+                            self.bytes[at].0[4 * c..4 * c + 4]
+                                .copy_from_slice(&words[c].to_le_bytes());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first line of tile (column tile `u`, pixel block `t`).
+    fn tile(&self, u: usize, t: usize) -> usize {
+        (u * self.kt + t) * T
+    }
+
+    /// q[p, j], read back from the planes.
+    pub fn q(&self, p: usize, j: usize) -> i32 {
+        let (t, r, i) = (p / KB, p % KB / 4, p % 4);
+        let byte = |plane: usize| {
+            let col = plane * self.cp + j;
+            self.bytes[self.tile(col / T, t) + r].0[4 * (col % T) + i]
+        };
+        i32::from(byte(2) as i8) << 16 | i32::from(byte(1)) << 8 | i32::from(byte(0))
+    }
+
+    /// s_j / 255: what S[n, j] is multiplied by.
+    pub fn step(&self, j: usize) -> f64 {
+        self.step[j]
+    }
+}
+
+/// The binary exponent of a finite, non-zero `m`: 2^e ≤ m < 2^(e+1).
+fn exponent(m: f32) -> i32 {
+    let bits = m.to_bits();
+    let biased = ((bits >> 23) & 0xff) as i32;
+    if biased == 0 {
+        // Subnormal: 2^-126 · 0.f
+        -149 + (31 - (bits & 0x7f_ffff).leading_zeros() as i32)
+    } else {
+        biased - 127
+    }
+}
+
+/// round(w · scale), to nearest, ties to even, in 24 bits.
+#[inline(always)]
+fn quantize(w: f32, scale: f32) -> i32 {
+    ((w * scale).round_ties_even() as i32).clamp(-(1 << 23), (1 << 23) - 1)
+}
+
+/// [`W1Planes`] made when first needed, and emptied when W1 changes. Two
+/// networks are equal whatever their caches hold.
+#[derive(Debug, Clone, Default)]
+pub struct Cache(OnceLock<W1Planes>);
+
+impl Cache {
+    /// Forgets the planes (W1 is about to change).
+    pub fn clear(&mut self) {
+        self.0 = OnceLock::new();
+    }
+
+    /// The planes of `w1` now, made in place if there are some.
+    pub fn refill(&mut self, w1: &[f32], d: usize, hp: usize) {
+        match self.0.get_mut() {
+            Some(planes) if planes.d == d && planes.hp == hp => planes.refill(w1),
+            _ => self.0 = OnceLock::from(W1Planes::new(w1, d, hp)),
+        }
+    }
+
+    /// The planes, made by `make` if there are none.
+    pub fn get_or_make(&self, make: impl FnOnce() -> W1Planes) -> &W1Planes {
+        self.0.get_or_init(make)
+    }
+}
+
+impl PartialEq for Cache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The tile configuration: palette 1, eight tiles of 16 rows × 64 bytes.
+#[repr(C, align(64))]
+struct Config([u8; 64]);
+
+impl Config {
+    fn new() -> Self {
+        let mut c = [0u8; 64];
+        c[0] = 1;
+        for t in 0..8 {
+            c[16 + 2 * t] = 64;
+            c[48 + t] = 16;
+        }
+        Config(c)
+    }
+}
+
+/// Scratch for [`hidden_pre`]: the sums of a pair of row tiles, and room to
+/// copy the images of a tile that would read past the end of x.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    sums: Vec<i32>,
+    rows: Vec<u8>,
+}
+
+/// a1 = x·W1 + b1 for the `n` images in `x` (rows of d bytes); `a1` gets n
+/// rows of hp. See the module's formula.
+pub fn hidden_pre(
+    planes: &W1Planes,
+    x: &[u8],
+    n: usize,
+    b1: &[f32],
+    a1: &mut [f32],
+    scratch: &mut Scratch,
+) {
+    let (d, hp, cp, kt) = (planes.d, planes.hp, planes.cp, planes.kt);
+    assert!(x.len() >= n * d && a1.len() >= n * hp && b1.len() >= hp && available());
+    let cols = 3 * cp;
+    scratch.sums.resize(2 * T * cols, 0);
+    // A tile reads kt·64 bytes of each row from its start: past its d into
+    // the next row (times zero rows of the planes), and past x at its end.
+    let over = kt * KB - d;
+    scratch.rows.resize(2 * T * d + over, 0);
+    let config = Config::new();
+    // SAFETY: `available()` said the processor has AMX and Linux gave the
+    // tile state to this process.
+    unsafe { std::arch::asm!("ldtilecfg [{}]", in(reg) config.0.as_ptr(), options(nostack)) };
+    let mut first = 0;
+    while first < n {
+        let rows = (n - first).min(2 * T);
+        // Both tiles of the pair read from x in place if their reads stay
+        // inside it, else from a copy with zeros after the images.
+        let a: *const u8 = if (first + 2 * T) * d + over <= x.len() {
+            x[first * d..].as_ptr()
+        } else {
+            scratch.rows.fill(0);
+            scratch.rows[..rows * d].copy_from_slice(&x[first * d..(first + rows) * d]);
+            scratch.rows.as_ptr()
+        };
+        for u in (0..cols / T).step_by(2) {
+            let b = planes.bytes[planes.tile(u, 0)..].as_ptr() as *const u8;
+            let signed = u * T >= 2 * cp;
+            // SAFETY: a's 32 rows of kt·64 bytes are inside x or the copy
+            // (checked above); tiles u and u + 1 of the planes hold kt
+            // blocks of 1024 bytes each; the sums hold 32 rows of `cols`.
+            unsafe {
+                let sums = scratch.sums.as_mut_ptr().add(u * T);
+                if signed {
+                    pair::<true>(a, d, b, kt, sums, cols * 4);
+                } else {
+                    pair::<false>(a, d, b, kt, sums, cols * 4);
+                }
+            }
+        }
+        combine(
+            planes,
+            &scratch.sums,
+            rows,
+            b1,
+            &mut a1[first * hp..(first + rows) * hp],
+        );
+        first += rows;
+    }
+    // SAFETY: as for ldtilecfg; no tile is used after this.
+    unsafe { std::arch::asm!("tilerelease", options(nostack)) };
+}
+
+/// S = 2¹⁶·S₂ + 2⁸·S₁ + S₀ for `rows` rows of sums, and a1 = fl32(S·step) + b1.
+fn combine(planes: &W1Planes, sums: &[i32], rows: usize, b1: &[f32], a1: &mut [f32]) {
+    let (hp, cp) = (planes.hp, planes.cp);
+    for (row, a) in sums
+        .chunks_exact(3 * cp)
+        .zip(a1.chunks_exact_mut(hp))
+        .take(rows)
+    {
+        for j in 0..hp {
+            let s = (i64::from(row[2 * cp + j]) << 16)
+                + (i64::from(row[cp + j]) << 8)
+                + i64::from(row[j]);
+            a[j] = (s as f64 * planes.step[j]) as f32 + b1[j];
+        }
+    }
+}
+
+/// Two row tiles (32 images from `a`, rows `sa` bytes apart) times two
+/// column tiles (`b`, then `b` + kt·1024) over kt pixel blocks: four tiles
+/// of sums stored at `c` (rows `sc` bytes apart). Plane bytes are signed
+/// when SIGNED (the high plane), unsigned otherwise.
+///
+/// # Safety
+/// The tile configuration must be loaded; the reads and the store must be
+/// in bounds as described.
+#[inline(always)]
+unsafe fn pair<const SIGNED: bool>(
+    a: *const u8,
+    sa: usize,
+    b: *const u8,
+    kt: usize,
+    c: *mut i32,
+    sc: usize,
+) {
+    macro_rules! body {
+        ($dp:literal) => {
+            std::arch::asm!(
+                "tilezero tmm0",
+                "tilezero tmm1",
+                "tilezero tmm2",
+                "tilezero tmm3",
+                "2:",
+                "tileloadd tmm4, [{a0} + {sa}*1]",
+                "tileloadd tmm6, [{b0} + {sb}*1]",
+                concat!($dp, " tmm0, tmm4, tmm6"),
+                "tileloadd tmm5, [{a1} + {sa}*1]",
+                concat!($dp, " tmm2, tmm5, tmm6"),
+                "tileloadd tmm7, [{b1} + {sb}*1]",
+                concat!($dp, " tmm1, tmm4, tmm7"),
+                concat!($dp, " tmm3, tmm5, tmm7"),
+                "add {a0}, 64",
+                "add {a1}, 64",
+                "add {b0}, 1024",
+                "add {b1}, 1024",
+                "dec {k}",
+                "jnz 2b",
+                "tilestored [{c0} + {sc}*1], tmm0",
+                "tilestored [{c0} + {sc}*1 + 64], tmm1",
+                "tilestored [{c1} + {sc}*1], tmm2",
+                "tilestored [{c1} + {sc}*1 + 64], tmm3",
+                a0 = inout(reg) a => _,
+                a1 = inout(reg) a.add(T * sa) => _,
+                b0 = inout(reg) b => _,
+                b1 = inout(reg) b.add(kt * 1024) => _,
+                k = inout(reg) kt => _,
+                sa = in(reg) sa,
+                sb = in(reg) 64usize,
+                c0 = in(reg) c,
+                c1 = in(reg) (c as *mut u8).add(T * sc),
+                sc = in(reg) sc,
+                options(nostack),
+            )
+        };
+    }
+    // SAFETY: the caller's.
+    unsafe {
+        if SIGNED {
+            body!("tdpbusd");
+        } else {
+            body!("tdpbuud");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers in [0, 1) from a seed, the same on every machine.
+    fn uniform(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// W1 of d × hp whose columns span many sizes: column j's weights are
+    /// up to 2^(j mod 9 − 6), some columns are zero, one holds a weight
+    /// exactly at a power of two.
+    fn weights(d: usize, hp: usize, seed: &mut u64) -> Vec<f32> {
+        let mut w = vec![0.0f32; d * hp];
+        for p in 0..d {
+            for j in 0..hp {
+                if j % 7 == 6 {
+                    continue;
+                }
+                let size = 2f64.powi(j as i32 % 9 - 6);
+                w[p * hp + j] = ((2.0 * uniform(seed) - 1.0) * size) as f32;
+            }
+        }
+        w[3 * hp + 1] = 0.5;
+        w
+    }
+
+    #[test]
+    fn the_planes_hold_w1_in_24_bits() {
+        let mut seed = 1;
+        for (d, hp) in [(784, 64), (100, 16), (64, 48)] {
+            let w = weights(d, hp, &mut seed);
+            let planes = W1Planes::new(&w, d, hp);
+            for j in 0..hp {
+                let s = planes.step(j) * 255.0;
+                let top = (0..d).map(|p| w[p * hp + j].abs()).fold(0.0f32, f32::max);
+                // The step is the smallest power of two that keeps every
+                // weight of the column within 24 bits.
+                if top > 0.0 {
+                    assert!(f64::from(top) < s * 8_388_608.0 && f64::from(top) >= s * 4_194_304.0);
+                }
+                for p in 0..d {
+                    let back = f64::from(planes.q(p, j)) * s;
+                    let err = (back - f64::from(w[p * hp + j])).abs();
+                    assert!(
+                        err <= s / 2.0,
+                        "W1[{p}, {j}] = {} came back as {back}",
+                        w[p * hp + j]
+                    );
+                }
+                // Pixels past d, up to the last block of 64, are zeros.
+                for p in d..d.next_multiple_of(KB) {
+                    assert_eq!(planes.q(p, j), 0);
+                }
+            }
+            let mut moved = w.clone();
+            moved.iter_mut().for_each(|w| *w *= -3.0);
+            let mut again = planes.clone();
+            again.refill(&moved);
+            let fresh = W1Planes::new(&moved, d, hp);
+            for p in 0..d {
+                for j in 0..hp {
+                    assert_eq!(again.q(p, j), fresh.q(p, j));
+                    assert_eq!(again.step(j), fresh.step(j));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_column_with_a_weight_not_finite_gives_nan() {
+        let mut w = vec![0.25f32; 64 * 16];
+        w[5 * 16 + 2] = f32::INFINITY;
+        w[9 * 16 + 7] = f32::NAN;
+        let planes = W1Planes::new(&w, 64, 16);
+        assert!(planes.step(2).is_nan() && planes.step(7).is_nan());
+        assert_eq!(planes.step(3), 2f64.powi(-24) / 255.0);
+    }
+
+    /// The tile products give the exact integer sums, rounded as the
+    /// module says, bit for bit: images in whole tiles and in a tail, read
+    /// in place and from the copy, for several d and hp.
+    #[test]
+    fn the_tile_products_are_the_exact_sums() {
+        if !available() {
+            // Nothing here can run the tile instructions: the f32 kernels
+            // are the FMA ones, which other tests check.
+            let net = crate::two_layer_net::TwoLayerNet::new(784, 50, 10, 0.01);
+            let fast = crate::engine::fast::net::FastNet::<f32>::from_net(&net);
+            assert!(fast.amx_planes().is_none());
+            eprintln!("no AMX on this processor: the tile products were not run");
+            return;
+        }
+        let mut seed = 7;
+        for (d, hp, n) in [
+            (784, 64, 50),
+            (784, 64, 100),
+            (100, 16, 37),
+            (64, 48, 33),
+            (784, 64, 1),
+        ] {
+            let w = weights(d, hp, &mut seed);
+            let b1: Vec<f32> = (0..hp).map(|j| j as f32 * 0.01 - 0.2).collect();
+            // Half the pixels zero, the rest any byte.
+            let x: Vec<u8> = (0..n * d)
+                .map(|_| {
+                    if uniform(&mut seed) < 0.5 {
+                        0
+                    } else {
+                        (uniform(&mut seed) * 256.0) as u8
+                    }
+                })
+                .collect();
+            let planes = W1Planes::new(&w, d, hp);
+            let mut a1 = vec![f32::NAN; n * hp];
+            hidden_pre(&planes, &x, n, &b1, &mut a1, &mut Scratch::default());
+            for i in 0..n {
+                for j in 0..hp {
+                    let s: i64 = (0..d)
+                        .map(|p| i64::from(x[i * d + p]) * i64::from(planes.q(p, j)))
+                        .sum();
+                    let want = (s as f64 * planes.step(j)) as f32 + b1[j];
+                    assert_eq!(
+                        a1[i * hp + j].to_bits(),
+                        want.to_bits(),
+                        "d {d} hp {hp}: image {i}, unit {j}"
+                    );
+                }
+            }
+        }
+    }
+}
