@@ -29,7 +29,7 @@
 //! use manabi::engine::fast::amx::W1Planes;
 //!
 //! // W1 of 64 pixels × 16 units, every weight 0.25: a column's step is 2⁻²⁴.
-//! let planes = W1Planes::new(&vec![0.25_f32; 64 * 16], 64, 16);
+//! let planes = W1Planes::new(&vec![0.25_f32; 64 * 16], 64, 16, 16);
 //! assert_eq!(planes.q(3, 5), 1 << 22);
 //! ```
 
@@ -85,20 +85,28 @@ fn detect() -> bool {
 /// W1 in 24-bit fixed point, column by column, as the three byte planes the
 /// tile products read.
 ///
-/// Layout: the planes side by side as columns (`cp` columns each: hp
-/// rounded up to two tiles), cut into tiles of 16 columns; each tile holds
-/// all of W1's pixels, 64 at a time (a tile of 16 rows of 64 bytes), in the
-/// order AMX wants: row r of pixel block t holds, for each of the 16
-/// columns, the 4 bytes of pixels 64t + 4r .. 64t + 4r + 3. Pixels past d
-/// are zeros.
+/// Each q is stored as three unsigned bytes: bits 0–7, bits 8–15, and bits
+/// 16–23 plus 128 (q's top byte is signed; the tile instruction that takes
+/// unsigned bytes on both sides then serves all three, and the 128 comes
+/// back out as 128 · Σ x, summed by a column of ones).
+///
+/// Layout: columns of 16 units, the three planes of units 0–15, then of
+/// 16–31, … ; the units left over (h mod 16: 50 → 2) of all three planes and
+/// the column of ones share the last tiles. Tiles of 16 columns hold all of
+/// W1's pixels, 64 at a time (a tile of 16 rows of 64 bytes), in the order
+/// AMX wants: row r of pixel block t holds, for each of the 16 columns, the
+/// 4 bytes of pixels 64t + 4r .. 64t + 4r + 3. Pixels past d are zeros.
 #[derive(Debug, Clone)]
 pub struct W1Planes {
     d: usize,
+    /// Units with planes (the network's h).
+    h: usize,
+    /// Units per row of W1 and of a1 (h padded).
     hp: usize,
-    /// Columns per plane (hp rounded up to a multiple of 32).
-    cp: usize,
     /// Pixel blocks of 64 (d rounded up).
     kt: usize,
+    /// Columns in all: a multiple of two tiles.
+    cols: usize,
     /// s_j / 255 for each unit (NaN for a column with a weight not finite).
     step: Vec<f64>,
     /// 1 / s_j for each unit (0 for a column not finite).
@@ -115,23 +123,48 @@ pub struct W1Planes {
 struct Line([u8; 64]);
 
 impl W1Planes {
-    /// The planes of `w1`, d rows of hp f32 (hp a multiple of 16).
-    pub fn new(w1: &[f32], d: usize, hp: usize) -> Self {
-        assert!(hp.is_multiple_of(T));
-        let cp = hp.next_multiple_of(2 * T);
+    /// The planes of the first h units of `w1`, d rows of hp f32 (hp a
+    /// multiple of 16, at least h).
+    pub fn new(w1: &[f32], d: usize, h: usize, hp: usize) -> Self {
+        assert!(hp.is_multiple_of(T) && h <= hp);
         let kt = d.div_ceil(KB);
+        let (g, rem) = (h / T, h % T);
+        let cols = (3 * T * g + 3 * rem + 1).next_multiple_of(2 * T);
         let mut planes = W1Planes {
             d,
+            h,
             hp,
-            cp,
             kt,
+            cols,
             step: vec![0.0; hp],
             scale: vec![0.0; hp],
             top: vec![0; hp],
-            bytes: vec![Line([0; 64]); 3 * cp / T * kt * T],
+            bytes: vec![Line([0; 64]); cols * kt],
         };
+        // The column of ones: a 1 for each pixel below d.
+        let ones = planes.ones();
+        for p in 0..d {
+            let (t, r, i) = (p / KB, p % KB / 4, p % 4);
+            let at = planes.tile(ones / T, t) + r;
+            planes.bytes[at].0[4 * (ones % T) + i] = 1;
+        }
         planes.refill(w1);
         planes
+    }
+
+    /// The column of unit j's plane (0, 1 or 2).
+    fn col(&self, plane: usize, j: usize) -> usize {
+        let g = self.h / T;
+        if j < T * g {
+            (3 * (j / T) + plane) * T + j % T
+        } else {
+            3 * T * g + plane * (self.h % T) + j - T * g
+        }
+    }
+
+    /// The column of ones, after every unit's three.
+    fn ones(&self) -> usize {
+        3 * self.h
     }
 
     /// The planes of a new `w1` of the same shape, in place.
@@ -143,7 +176,7 @@ impl W1Planes {
             return unsafe { self.refill_avx512(w1) };
         }
         self.steps(w1);
-        self.fill_plain(w1);
+        self.fill(w1);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -152,6 +185,72 @@ impl W1Planes {
         self.steps(w1);
         // SAFETY: this function's target features.
         unsafe { self.fill_avx512(w1) };
+    }
+
+    /// [`Self::fill`] in AVX-512 registers: 16 units of 4 pixels, quantized
+    /// (`vcvtps2dq` rounds to nearest, ties to even), then each plane's
+    /// bytes shifted into their place in the words of a tile row.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    unsafe fn fill_avx512(&mut self, w1: &[f32]) {
+        use std::arch::x86_64::*;
+        let (d, h, hp, kt) = (self.d, self.h, self.hp, self.kt);
+        let g = h / T;
+        assert!(w1.len() >= d * hp && self.scale.len() >= h.div_ceil(T) * T);
+        let (top, low) = (_mm512_set1_epi32((1 << 23) - 1), _mm512_set1_epi32(0xff));
+        for u in 0..h.div_ceil(T) {
+            // SAFETY: units u·16 .. u·16 + 16 ≤ hp of `scale`.
+            let s = unsafe { _mm512_loadu_ps(self.scale.as_ptr().add(u * T)) };
+            for t in 0..kt {
+                for r in 0..KB / 4 {
+                    let mut q = [_mm512_setzero_si512(); 4];
+                    let mut flip = 0u32;
+                    for (i, q) in q.iter_mut().enumerate() {
+                        let p = t * KB + 4 * r + i;
+                        if p < d {
+                            // SAFETY: pixel p < d, units inside hp: in w1.
+                            let w = unsafe { _mm512_loadu_ps(w1.as_ptr().add(p * hp + u * T)) };
+                            *q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, s)), top);
+                            flip |= 0x80 << (8 * i);
+                        }
+                    }
+                    for plane in 0..3 {
+                        let byte = |v: __m512i| match plane {
+                            0 => _mm512_and_si512(v, low),
+                            1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), low),
+                            _ => _mm512_and_si512(_mm512_srli_epi32::<16>(v), low),
+                        };
+                        let mut words = _mm512_or_si512(
+                            _mm512_or_si512(byte(q[0]), _mm512_slli_epi32::<8>(byte(q[1]))),
+                            _mm512_or_si512(
+                                _mm512_slli_epi32::<16>(byte(q[2])),
+                                _mm512_slli_epi32::<24>(byte(q[3])),
+                            ),
+                        );
+                        if plane == 2 {
+                            words = _mm512_xor_si512(words, _mm512_set1_epi32(flip as i32));
+                        }
+                        if u < g {
+                            let at = self.tile(3 * u + plane, t) + r;
+                            // SAFETY: `at` is a line of the planes, 64 aligned bytes.
+                            unsafe {
+                                _mm512_store_si512(self.bytes[at].0.as_mut_ptr().cast(), words)
+                            };
+                        } else {
+                            let mut each = [0u32; T];
+                            // SAFETY: 64 bytes into a [u32; 16].
+                            unsafe { _mm512_storeu_si512(each.as_mut_ptr().cast(), words) };
+                            for (c, word) in each.iter().enumerate().take(h - T * g) {
+                                let col = self.col(plane, T * g + c);
+                                let at = self.tile(col / T, t) + r;
+                                self.bytes[at].0[4 * (col % T)..4 * (col % T) + 4]
+                                    .copy_from_slice(&word.to_le_bytes());
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Each column's step: e_j, the smallest power of two above its largest
@@ -183,73 +282,32 @@ impl W1Planes {
         }
     }
 
-    /// [`Self::fill_plain`] in AVX-512 registers: 16 units of 4 pixels,
-    /// quantized (`vcvtps2dq` rounds to nearest, ties to even), then each
-    /// plane's bytes shifted into their place in the words of a tile row.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
-    unsafe fn fill_avx512(&mut self, w1: &[f32]) {
-        use std::arch::x86_64::*;
-        let (d, hp, cp, kt) = (self.d, self.hp, self.cp, self.kt);
-        assert!(w1.len() >= d * hp && self.scale.len() >= hp);
-        let (top, low) = (_mm512_set1_epi32((1 << 23) - 1), _mm512_set1_epi32(0xff));
-        for u in 0..hp / T {
-            // SAFETY: units u·16 .. u·16 + 16 ≤ hp of `scale`.
-            let s = unsafe { _mm512_loadu_ps(self.scale.as_ptr().add(u * T)) };
+    /// Four pixels × 16 units at a time: each unit's four bytes of a plane
+    /// are one 32-bit word of a tile row, written whole for a full group of
+    /// 16 units, one by one for the units left over.
+    #[inline(always)]
+    fn fill(&mut self, w1: &[f32]) {
+        let (d, h, hp, kt) = (self.d, self.h, self.hp, self.kt);
+        let g = h / T;
+        for u in 0..h.div_ceil(T) {
+            let s: [f32; T] = self.scale[u * T..][..T].try_into().expect("16 units");
             for t in 0..kt {
                 for r in 0..KB / 4 {
-                    let mut q = [_mm512_setzero_si512(); 4];
-                    for (i, q) in q.iter_mut().enumerate() {
-                        let p = t * KB + 4 * r + i;
-                        if p < d {
-                            // SAFETY: pixel p < d, units inside hp: in w1.
-                            let w = unsafe { _mm512_loadu_ps(w1.as_ptr().add(p * hp + u * T)) };
-                            *q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, s)), top);
-                        }
-                    }
-                    for plane in 0..3 {
-                        let at = self.tile(plane * cp / T + u, t) + r;
-                        let byte = |v: __m512i| match plane {
-                            0 => _mm512_and_si512(v, low),
-                            1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), low),
-                            _ => _mm512_and_si512(_mm512_srli_epi32::<16>(v), low),
-                        };
-                        let words = _mm512_or_si512(
-                            _mm512_or_si512(byte(q[0]), _mm512_slli_epi32::<8>(byte(q[1]))),
-                            _mm512_or_si512(
-                                _mm512_slli_epi32::<16>(byte(q[2])),
-                                _mm512_slli_epi32::<24>(byte(q[3])),
-                            ),
-                        );
-                        // SAFETY: `at` is a line of the planes, 64 aligned bytes.
-                        unsafe { _mm512_store_si512(self.bytes[at].0.as_mut_ptr().cast(), words) };
-                    }
-                }
-            }
-        }
-    }
-
-    /// Four pixels × 16 units at a time: each unit's four bytes of a plane
-    /// are one 32-bit word of a tile row.
-    #[inline(always)]
-    fn fill_plain(&mut self, w1: &[f32]) {
-        let (d, hp, cp, kt) = (self.d, self.hp, self.cp, self.kt);
-        let scale = &self.scale;
-        for t in 0..kt {
-            for r in 0..KB / 4 {
-                for u in 0..hp / T {
                     let mut q = [[0i32; T]; 4];
+                    // 128 on the high plane's bytes of pixels below d.
+                    let mut flip = 0u32;
                     for (i, q) in q.iter_mut().enumerate() {
                         let p = t * KB + 4 * r + i;
                         if p < d {
-                            let (w, s) = (&w1[p * hp + u * T..][..T], &scale[u * T..][..T]);
+                            let w: &[f32; T] =
+                                w1[p * hp + u * T..][..T].try_into().expect("16 units");
                             for c in 0..T {
                                 q[c] = quantize(w[c], s[c]);
                             }
+                            flip |= 0x80 << (8 * i);
                         }
                     }
                     for plane in 0..3 {
-                        let at = self.tile(plane * cp / T + u, t) + r;
                         let shift = 8 * plane;
                         let mut words = [0u32; T];
                         for c in 0..T {
@@ -257,10 +315,23 @@ impl W1Planes {
                                 | ((q[1][c] >> shift & 0xff) as u32) << 8
                                 | ((q[2][c] >> shift & 0xff) as u32) << 16
                                 | ((q[3][c] >> shift & 0xff) as u32) << 24;
+                            if plane == 2 {
+                                words[c] ^= flip;
+                            }
                         }
-                        for c in 0..T {
-                            self.bytes[at].0[4 * c..4 * c + 4]
-                                .copy_from_slice(&words[c].to_le_bytes());
+                        if u < g {
+                            let at = self.tile(3 * u + plane, t) + r;
+                            for c in 0..T {
+                                self.bytes[at].0[4 * c..4 * c + 4]
+                                    .copy_from_slice(&words[c].to_le_bytes());
+                            }
+                        } else {
+                            for (c, word) in words.iter().enumerate().take(h - T * g) {
+                                let col = self.col(plane, T * g + c);
+                                let at = self.tile(col / T, t) + r;
+                                self.bytes[at].0[4 * (col % T)..4 * (col % T) + 4]
+                                    .copy_from_slice(&word.to_le_bytes());
+                            }
                         }
                     }
                 }
@@ -273,14 +344,17 @@ impl W1Planes {
         (u * self.kt + t) * T
     }
 
+    /// The byte of column `col` for pixel p.
+    fn byte(&self, col: usize, p: usize) -> u8 {
+        let (t, r, i) = (p / KB, p % KB / 4, p % 4);
+        self.bytes[self.tile(col / T, t) + r].0[4 * (col % T) + i]
+    }
+
     /// q[p, j], read back from the planes.
     pub fn q(&self, p: usize, j: usize) -> i32 {
-        let (t, r, i) = (p / KB, p % KB / 4, p % 4);
-        let byte = |plane: usize| {
-            let col = plane * self.cp + j;
-            self.bytes[self.tile(col / T, t) + r].0[4 * (col % T) + i]
-        };
-        i32::from(byte(2) as i8) << 16 | i32::from(byte(1)) << 8 | i32::from(byte(0))
+        let byte = |plane| self.byte(self.col(plane, j), p);
+        let high = if p < self.d { byte(2) ^ 0x80 } else { byte(2) };
+        i32::from(high as i8) << 16 | i32::from(byte(1)) << 8 | i32::from(byte(0))
     }
 
     /// s_j / 255: what S[n, j] is multiplied by.
@@ -319,10 +393,10 @@ impl Cache {
     }
 
     /// The planes of `w1` now, made in place if there are some.
-    pub fn refill(&mut self, w1: &[f32], d: usize, hp: usize) {
+    pub fn refill(&mut self, w1: &[f32], d: usize, h: usize, hp: usize) {
         match self.0.get_mut() {
-            Some(planes) if planes.d == d && planes.hp == hp => planes.refill(w1),
-            _ => self.0 = OnceLock::from(W1Planes::new(w1, d, hp)),
+            Some(planes) if (planes.d, planes.h, planes.hp) == (d, h, hp) => planes.refill(w1),
+            _ => self.0 = OnceLock::from(W1Planes::new(w1, d, h, hp)),
         }
     }
 
@@ -372,42 +446,65 @@ pub fn hidden_pre(
     a1: &mut [f32],
     scratch: &mut Scratch,
 ) {
-    let (d, hp, cp, kt) = (planes.d, planes.hp, planes.cp, planes.kt);
-    assert!(x.len() >= n * d && a1.len() >= n * hp && b1.len() >= hp && available());
-    let cols = 3 * cp;
+    assert!(x.len() >= n * planes.d && a1.len() >= n * planes.hp && b1.len() >= planes.hp);
+    assert!(available() && planes.kt > 0);
+    // SAFETY: `available()` said the processor has AVX-512 and AMX, and
+    // Linux gave the tile state to this process.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        hidden_pre_amx(planes, x, n, b1, a1, scratch)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = scratch;
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+unsafe fn hidden_pre_amx(
+    planes: &W1Planes,
+    x: &[u8],
+    n: usize,
+    b1: &[f32],
+    a1: &mut [f32],
+    scratch: &mut Scratch,
+) {
+    let (d, hp, kt, cols) = (planes.d, planes.hp, planes.kt, planes.cols);
     scratch.sums.resize(2 * T * cols, 0);
     // A tile reads kt·64 bytes of each row from its start: past its d into
     // the next row (times zero rows of the planes), and past x at its end.
     let over = kt * KB - d;
-    scratch.rows.resize(2 * T * d + over, 0);
+    scratch.rows.resize(T * d + over, 0);
     let config = Config::new();
-    // SAFETY: `available()` said the processor has AMX and Linux gave the
-    // tile state to this process.
+    // SAFETY: the caller's.
     unsafe { std::arch::asm!("ldtilecfg [{}]", in(reg) config.0.as_ptr(), options(nostack)) };
     let mut first = 0;
     while first < n {
         let rows = (n - first).min(2 * T);
-        // Both tiles of the pair read from x in place if their reads stay
-        // inside it, else from a copy with zeros after the images.
-        let a: *const u8 = if (first + 2 * T) * d + over <= x.len() {
-            x[first * d..].as_ptr()
-        } else {
-            scratch.rows.fill(0);
-            scratch.rows[..rows * d].copy_from_slice(&x[first * d..(first + rows) * d]);
-            scratch.rows.as_ptr()
+        // A tile reads its 16 rows from x in place if the reads stay inside
+        // x, else the images left are copied (rows past them are read, and
+        // their sums dropped).
+        let mut source = |tile: usize| -> *const u8 {
+            let start = first + tile * T;
+            if (start + T) * d + over <= x.len() {
+                x[start * d..].as_ptr()
+            } else {
+                let left = n.min(start + T) - start;
+                scratch.rows[..left * d].copy_from_slice(&x[start * d..(start + left) * d]);
+                scratch.rows.as_ptr()
+            }
         };
+        let a0 = source(0);
+        let a1p = if rows > T { Some(source(1)) } else { None };
         for u in (0..cols / T).step_by(2) {
             let b = planes.bytes[planes.tile(u, 0)..].as_ptr() as *const u8;
-            let signed = u * T >= 2 * cp;
-            // SAFETY: a's 32 rows of kt·64 bytes are inside x or the copy
-            // (checked above); tiles u and u + 1 of the planes hold kt
-            // blocks of 1024 bytes each; the sums hold 32 rows of `cols`.
+            // SAFETY: each row tile's 16 rows of kt·64 bytes are inside x or
+            // the copy (see `source`); tiles u and u + 1 of the planes hold
+            // kt blocks of 1024 bytes each; the sums hold 32 rows of `cols`.
             unsafe {
                 let sums = scratch.sums.as_mut_ptr().add(u * T);
-                if signed {
-                    pair::<true>(a, d, b, kt, sums, cols * 4);
-                } else {
-                    pair::<false>(a, d, b, kt, sums, cols * 4);
+                match a1p {
+                    Some(a1p) => pair(a0, a1p, d, b, kt, sums, cols * 4),
+                    None => single(a0, d, b, kt, sums, cols * 4),
                 }
             }
         }
@@ -424,87 +521,136 @@ pub fn hidden_pre(
     unsafe { std::arch::asm!("tilerelease", options(nostack)) };
 }
 
-/// S = 2¹⁶·S₂ + 2⁸·S₁ + S₀ for `rows` rows of sums, and a1 = fl32(S·step) + b1.
+/// S = 2¹⁶·(S₂ − 128·Σx) + 2⁸·S₁ + S₀ for `rows` rows of sums, and
+/// a1 = fl32(S·step) + b1 (b1 alone for the padding units).
+#[inline(always)]
 fn combine(planes: &W1Planes, sums: &[i32], rows: usize, b1: &[f32], a1: &mut [f32]) {
-    let (hp, cp) = (planes.hp, planes.cp);
+    let (h, hp, cols) = (planes.h, planes.hp, planes.cols);
+    let g = h / T;
+    let sum = |s0: i32, s1: i32, s2: i32, ones: i32| {
+        ((i64::from(s2) - 128 * i64::from(ones)) << 16) + (i64::from(s1) << 8) + i64::from(s0)
+    };
     for (row, a) in sums
-        .chunks_exact(3 * cp)
+        .chunks_exact(cols)
         .zip(a1.chunks_exact_mut(hp))
         .take(rows)
     {
-        for j in 0..hp {
-            let s = (i64::from(row[2 * cp + j]) << 16)
-                + (i64::from(row[cp + j]) << 8)
-                + i64::from(row[j]);
+        let ones = row[planes.ones()];
+        for u in 0..g {
+            let c: &[i32; 3 * T] = row[3 * T * u..][..3 * T].try_into().expect("3 tiles");
+            for j in 0..T {
+                let s = sum(c[j], c[T + j], c[2 * T + j], ones);
+                a[T * u + j] = (s as f64 * planes.step[T * u + j]) as f32 + b1[T * u + j];
+            }
+        }
+        for j in T * g..h {
+            let s = sum(
+                row[planes.col(0, j)],
+                row[planes.col(1, j)],
+                row[planes.col(2, j)],
+                ones,
+            );
             a[j] = (s as f64 * planes.step[j]) as f32 + b1[j];
         }
+        a[h..hp].copy_from_slice(&b1[h..hp]);
     }
 }
 
-/// Two row tiles (32 images from `a`, rows `sa` bytes apart) times two
-/// column tiles (`b`, then `b` + kt·1024) over kt pixel blocks: four tiles
-/// of sums stored at `c` (rows `sc` bytes apart). Plane bytes are signed
-/// when SIGNED (the high plane), unsigned otherwise.
+/// Two row tiles (16 images from `a0`, 16 from `a1`, rows `sa` bytes
+/// apart) times two column tiles (`b`, then `b` + kt·1024) over kt pixel
+/// blocks: four tiles of sums stored at `c` (rows `sc` bytes apart), those
+/// of `a1` 16 rows below.
 ///
 /// # Safety
-/// The tile configuration must be loaded; the reads and the store must be
+/// The tile configuration must be loaded; the reads and the stores must be
 /// in bounds as described.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn pair<const SIGNED: bool>(
-    a: *const u8,
+unsafe fn pair(
+    a0: *const u8,
+    a1: *const u8,
     sa: usize,
     b: *const u8,
     kt: usize,
     c: *mut i32,
     sc: usize,
 ) {
-    macro_rules! body {
-        ($dp:literal) => {
-            std::arch::asm!(
-                "tilezero tmm0",
-                "tilezero tmm1",
-                "tilezero tmm2",
-                "tilezero tmm3",
-                "2:",
-                "tileloadd tmm4, [{a0} + {sa}*1]",
-                "tileloadd tmm6, [{b0} + {sb}*1]",
-                concat!($dp, " tmm0, tmm4, tmm6"),
-                "tileloadd tmm5, [{a1} + {sa}*1]",
-                concat!($dp, " tmm2, tmm5, tmm6"),
-                "tileloadd tmm7, [{b1} + {sb}*1]",
-                concat!($dp, " tmm1, tmm4, tmm7"),
-                concat!($dp, " tmm3, tmm5, tmm7"),
-                "add {a0}, 64",
-                "add {a1}, 64",
-                "add {b0}, 1024",
-                "add {b1}, 1024",
-                "dec {k}",
-                "jnz 2b",
-                "tilestored [{c0} + {sc}*1], tmm0",
-                "tilestored [{c0} + {sc}*1 + 64], tmm1",
-                "tilestored [{c1} + {sc}*1], tmm2",
-                "tilestored [{c1} + {sc}*1 + 64], tmm3",
-                a0 = inout(reg) a => _,
-                a1 = inout(reg) a.add(T * sa) => _,
-                b0 = inout(reg) b => _,
-                b1 = inout(reg) b.add(kt * 1024) => _,
-                k = inout(reg) kt => _,
-                sa = in(reg) sa,
-                sb = in(reg) 64usize,
-                c0 = in(reg) c,
-                c1 = in(reg) (c as *mut u8).add(T * sc),
-                sc = in(reg) sc,
-                options(nostack),
-            )
-        };
-    }
     // SAFETY: the caller's.
     unsafe {
-        if SIGNED {
-            body!("tdpbusd");
-        } else {
-            body!("tdpbuud");
-        }
+        std::arch::asm!(
+            "tilezero tmm0",
+            "tilezero tmm1",
+            "tilezero tmm2",
+            "tilezero tmm3",
+            "2:",
+            "tileloadd tmm4, [{a0} + {sa}*1]",
+            "tileloadd tmm6, [{b0} + {sb}*1]",
+            "tdpbuud tmm0, tmm4, tmm6",
+            "tileloadd tmm5, [{a1} + {sa}*1]",
+            "tdpbuud tmm2, tmm5, tmm6",
+            "tileloadd tmm7, [{b1} + {sb}*1]",
+            "tdpbuud tmm1, tmm4, tmm7",
+            "tdpbuud tmm3, tmm5, tmm7",
+            "add {a0}, 64",
+            "add {a1}, 64",
+            "add {b0}, 1024",
+            "add {b1}, 1024",
+            "dec {k}",
+            "jnz 2b",
+            "tilestored [{c0} + {sc}*1], tmm0",
+            "tilestored [{c0} + {sc}*1 + 64], tmm1",
+            "tilestored [{c1} + {sc}*1], tmm2",
+            "tilestored [{c1} + {sc}*1 + 64], tmm3",
+            a0 = inout(reg) a0 => _,
+            a1 = inout(reg) a1 => _,
+            b0 = inout(reg) b => _,
+            b1 = inout(reg) b.add(kt * 1024) => _,
+            k = inout(reg) kt => _,
+            sa = in(reg) sa,
+            sb = in(reg) 64usize,
+            c0 = in(reg) c,
+            c1 = in(reg) (c as *mut u8).add(T * sc),
+            sc = in(reg) sc,
+            options(nostack),
+        )
+    }
+}
+
+/// [`pair`] for one row tile (16 images from `a0`): two tiles of sums.
+///
+/// # Safety
+/// As for [`pair`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn single(a0: *const u8, sa: usize, b: *const u8, kt: usize, c: *mut i32, sc: usize) {
+    // SAFETY: the caller's.
+    unsafe {
+        std::arch::asm!(
+            "tilezero tmm0",
+            "tilezero tmm1",
+            "2:",
+            "tileloadd tmm4, [{a0} + {sa}*1]",
+            "tileloadd tmm6, [{b0} + {sb}*1]",
+            "tdpbuud tmm0, tmm4, tmm6",
+            "tileloadd tmm7, [{b1} + {sb}*1]",
+            "tdpbuud tmm1, tmm4, tmm7",
+            "add {a0}, 64",
+            "add {b0}, 1024",
+            "add {b1}, 1024",
+            "dec {k}",
+            "jnz 2b",
+            "tilestored [{c0} + {sc}*1], tmm0",
+            "tilestored [{c0} + {sc}*1 + 64], tmm1",
+            a0 = inout(reg) a0 => _,
+            b0 = inout(reg) b => _,
+            b1 = inout(reg) b.add(kt * 1024) => _,
+            k = inout(reg) kt => _,
+            sa = in(reg) sa,
+            sb = in(reg) 64usize,
+            c0 = in(reg) c,
+            sc = in(reg) sc,
+            options(nostack),
+        )
     }
 }
 
@@ -520,13 +666,13 @@ mod tests {
         (*seed >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// W1 of d × hp whose columns span many sizes: column j's weights are
-    /// up to 2^(j mod 9 − 6), some columns are zero, one holds a weight
-    /// exactly at a power of two.
-    fn weights(d: usize, hp: usize, seed: &mut u64) -> Vec<f32> {
+    /// W1 of d × hp (h units, padded) whose columns span many sizes: column
+    /// j's weights are up to 2^(j mod 9 − 6), some columns are zero, one
+    /// holds a weight exactly at a power of two.
+    fn weights(d: usize, h: usize, hp: usize, seed: &mut u64) -> Vec<f32> {
         let mut w = vec![0.0f32; d * hp];
         for p in 0..d {
-            for j in 0..hp {
+            for j in 0..h {
                 if j % 7 == 6 {
                     continue;
                 }
@@ -541,10 +687,10 @@ mod tests {
     #[test]
     fn the_planes_hold_w1_in_24_bits() {
         let mut seed = 1;
-        for (d, hp) in [(784, 64), (100, 16), (64, 48)] {
-            let w = weights(d, hp, &mut seed);
-            let planes = W1Planes::new(&w, d, hp);
-            for j in 0..hp {
+        for (d, h, hp) in [(784, 50, 64), (100, 16, 16), (64, 48, 48), (70, 11, 16)] {
+            let w = weights(d, h, hp, &mut seed);
+            let planes = W1Planes::new(&w, d, h, hp);
+            for j in 0..h {
                 let s = planes.step(j) * 255.0;
                 let top = (0..d).map(|p| w[p * hp + j].abs()).fold(0.0f32, f32::max);
                 // The step is the smallest power of two that keeps every
@@ -570,11 +716,37 @@ mod tests {
             moved.iter_mut().for_each(|w| *w *= -3.0);
             let mut again = planes.clone();
             again.refill(&moved);
-            let fresh = W1Planes::new(&moved, d, hp);
+            let fresh = W1Planes::new(&moved, d, h, hp);
             for p in 0..d {
-                for j in 0..hp {
+                for j in 0..h {
                     assert_eq!(again.q(p, j), fresh.q(p, j));
                     assert_eq!(again.step(j), fresh.step(j));
+                }
+            }
+        }
+    }
+
+    /// The AVX-512 fill and the plain one write the same bytes.
+    #[test]
+    fn both_fills_agree() {
+        let mut seed = 3;
+        for (d, h, hp) in [(784, 50, 64), (70, 11, 16)] {
+            let w = weights(d, h, hp, &mut seed);
+            let planes = W1Planes::new(&w, d, h, hp);
+            let mut plain = planes.clone();
+            plain.bytes.iter_mut().for_each(|line| line.0 = [0; 64]);
+            plain.steps(&w);
+            plain.fill(&w);
+            // The column of ones is written once, by `new`.
+            let ones = planes.ones();
+            for p in 0..d {
+                assert_eq!(planes.byte(ones, p), 1);
+                for col in 0..ones {
+                    assert_eq!(
+                        planes.byte(col, p),
+                        plain.byte(col, p),
+                        "pixel {p}, column {col}"
+                    );
                 }
             }
         }
@@ -585,7 +757,7 @@ mod tests {
         let mut w = vec![0.25f32; 64 * 16];
         w[5 * 16 + 2] = f32::INFINITY;
         w[9 * 16 + 7] = f32::NAN;
-        let planes = W1Planes::new(&w, 64, 16);
+        let planes = W1Planes::new(&w, 64, 16, 16);
         assert!(planes.step(2).is_nan() && planes.step(7).is_nan());
         assert_eq!(planes.step(3), 2f64.powi(-24) / 255.0);
     }
@@ -605,14 +777,16 @@ mod tests {
             return;
         }
         let mut seed = 7;
-        for (d, hp, n) in [
-            (784, 64, 50),
-            (784, 64, 100),
-            (100, 16, 37),
-            (64, 48, 33),
-            (784, 64, 1),
+        for (d, h, hp, n) in [
+            (784, 50, 64, 50),
+            (784, 50, 64, 100),
+            (784, 64, 64, 80),
+            (100, 16, 16, 37),
+            (64, 48, 48, 33),
+            (70, 11, 16, 17),
+            (784, 50, 64, 1),
         ] {
-            let w = weights(d, hp, &mut seed);
+            let w = weights(d, h, hp, &mut seed);
             let b1: Vec<f32> = (0..hp).map(|j| j as f32 * 0.01 - 0.2).collect();
             // Half the pixels zero, the rest any byte.
             let x: Vec<u8> = (0..n * d)
@@ -624,19 +798,24 @@ mod tests {
                     }
                 })
                 .collect();
-            let planes = W1Planes::new(&w, d, hp);
+            let planes = W1Planes::new(&w, d, h, hp);
             let mut a1 = vec![f32::NAN; n * hp];
             hidden_pre(&planes, &x, n, &b1, &mut a1, &mut Scratch::default());
             for i in 0..n {
                 for j in 0..hp {
-                    let s: i64 = (0..d)
-                        .map(|p| i64::from(x[i * d + p]) * i64::from(planes.q(p, j)))
-                        .sum();
-                    let want = (s as f64 * planes.step(j)) as f32 + b1[j];
+                    // The padding units past h: b1 alone.
+                    let want = if j < h {
+                        let s: i64 = (0..d)
+                            .map(|p| i64::from(x[i * d + p]) * i64::from(planes.q(p, j)))
+                            .sum();
+                        (s as f64 * planes.step(j)) as f32 + b1[j]
+                    } else {
+                        b1[j]
+                    };
                     assert_eq!(
                         a1[i * hp + j].to_bits(),
                         want.to_bits(),
-                        "d {d} hp {hp}: image {i}, unit {j}"
+                        "d {d} h {h} hp {hp}: image {i}, unit {j}"
                     );
                 }
             }

@@ -210,7 +210,7 @@ impl<F: Float> FastNet<F> {
             let w1 = unsafe {
                 std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
             };
-            amx::W1Planes::new(w1, self.d, self.hp)
+            amx::W1Planes::new(w1, self.d, self.h, self.hp)
         }))
     }
 
@@ -225,7 +225,7 @@ impl<F: Float> FastNet<F> {
             let w1 = unsafe {
                 std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
             };
-            self.amx.refill(w1, self.d, self.hp);
+            self.amx.refill(w1, self.d, self.h, self.hp);
         } else {
             self.amx.clear();
         }
