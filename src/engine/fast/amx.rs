@@ -44,7 +44,7 @@ const T: usize = 16;
 const E_MIN: i32 = -100;
 
 /// Whether x·W1 in f32 runs on AMX here: the processor has the tile and
-/// int8 instructions, the AVX-512 kernels are in use (`MANABI_SIMD` does not
+/// int8 instructions (and AVX-512 VBMI, which all of those have), the AVX-512 kernels are in use (`MANABI_SIMD` does not
 /// ask for less, nor `avx512`, which keeps the FMA kernels), and Linux
 /// granted this process the tile state.
 pub fn available() -> bool {
@@ -60,7 +60,10 @@ pub fn available() -> bool {
 fn detect() -> bool {
     // CPUID.(EAX=7, ECX=0):EDX bit 24 AMX-TILE, bit 25 AMX-INT8.
     let leaf = std::arch::x86_64::__cpuid_count(7, 0);
-    if leaf.edx & (1 << 24) == 0 || leaf.edx & (1 << 25) == 0 {
+    if leaf.edx & (1 << 24) == 0
+        || leaf.edx & (1 << 25) == 0
+        || !std::arch::is_x86_feature_detected!("avx512vbmi")
+    {
         return false;
     }
     // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): Linux 5.16 and
@@ -171,65 +174,123 @@ impl W1Planes {
     pub fn refill(&mut self, w1: &[f32]) {
         assert!(w1.len() >= self.d * self.hp);
         #[cfg(target_arch = "x86_64")]
-        if super::simd::level() == super::simd::Level::Avx512 {
-            // SAFETY: the level says the processor has AVX-512.
+        if super::simd::level() == super::simd::Level::Avx512
+            && std::arch::is_x86_feature_detected!("avx512vbmi")
+        {
+            // SAFETY: the processor has AVX-512 (the level says so) and VBMI.
             return unsafe { self.refill_avx512(w1) };
         }
-        self.steps(w1);
+        self.tops(w1);
+        self.steps_from_tops();
         self.fill(w1);
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx512vbmi,avx2,fma")]
     unsafe fn refill_avx512(&mut self, w1: &[f32]) {
-        self.steps(w1);
         // SAFETY: this function's target features.
-        unsafe { self.fill_avx512(w1) };
+        unsafe {
+            self.tops_avx512(w1);
+            self.steps_from_tops();
+            self.fill_avx512(w1);
+        }
+    }
+
+    /// [`Self::tops`] with 64 columns' maxima in four registers.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    unsafe fn tops_avx512(&mut self, w1: &[f32]) {
+        use std::arch::x86_64::*;
+        let (d, hp) = (self.d, self.hp);
+        assert!(w1.len() >= d * hp && self.top.len() >= hp);
+        let abs = _mm512_set1_epi32(0x7fff_ffff);
+        let mut first = 0;
+        while first < hp {
+            let r = ((hp - first) / T).min(4);
+            let mut m = [_mm512_setzero_si512(); 4];
+            for p in 0..d {
+                for (k, m) in m.iter_mut().enumerate().take(r) {
+                    // SAFETY: row p < d, columns first + 16k + 16 ≤ hp.
+                    let w = unsafe {
+                        _mm512_loadu_si512(w1.as_ptr().add(p * hp + first + k * T).cast())
+                    };
+                    *m = _mm512_max_epu32(*m, _mm512_and_si512(w, abs));
+                }
+            }
+            for (k, m) in m.iter().enumerate().take(r) {
+                // SAFETY: columns first + 16k + 16 ≤ hp of `top`.
+                unsafe { _mm512_storeu_si512(self.top.as_mut_ptr().add(first + k * T).cast(), *m) };
+            }
+            first += r * T;
+        }
     }
 
     /// [`Self::fill`] in AVX-512 registers: 16 units of 4 pixels, quantized
     /// (`vcvtps2dq` rounds to nearest, ties to even), then each plane's
     /// bytes shifted into their place in the words of a tile row.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx512vbmi,avx2,fma")]
     unsafe fn fill_avx512(&mut self, w1: &[f32]) {
         use std::arch::x86_64::*;
         let (d, h, hp, kt) = (self.d, self.h, self.hp, self.kt);
         let g = h / T;
         assert!(w1.len() >= d * hp && self.scale.len() >= h.div_ceil(T) * T);
-        let (top, low) = (_mm512_set1_epi32((1 << 23) - 1), _mm512_set1_epi32(0xff));
-        for u in 0..h.div_ceil(T) {
-            // SAFETY: units u·16 .. u·16 + 16 ≤ hp of `scale`.
-            let s = unsafe { _mm512_loadu_ps(self.scale.as_ptr().add(u * T)) };
-            for t in 0..kt {
-                for r in 0..KB / 4 {
+        let top = _mm512_set1_epi32((1 << 23) - 1);
+        // Byte k of the first vector is k, of the second 64 + k.
+        let pick = |b: [i32; 4]| {
+            let mut idx = [0i8; 64];
+            for c in 0..T {
+                for (i, &b) in b.iter().enumerate() {
+                    idx[4 * c + i] = (4 * c as i32 + b) as i8;
+                }
+            }
+            // SAFETY: 64 bytes.
+            unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }
+        };
+        let (lo, hi) = (pick([0, 64, 1, 65]), pick([2, 66, 3, 67]));
+        // Four rows of W1 at a time (in order, for the caches), each group
+        // of 16 units of them in turn.
+        for t in 0..kt {
+            for r in 0..KB / 4 {
+                let p0 = t * KB + 4 * r;
+                // 128 on the high plane's bytes of pixels below d.
+                let flip = _mm512_set1_epi32(match d.saturating_sub(p0) {
+                    0 => 0,
+                    1 => 0x80,
+                    2 => 0x8080,
+                    3 => 0x80_8080,
+                    _ => 0x8080_8080_u32 as i32,
+                });
+                for u in 0..h.div_ceil(T) {
+                    // SAFETY: units u·16 .. u·16 + 16 ≤ hp of `scale`.
+                    let s = unsafe { _mm512_loadu_ps(self.scale.as_ptr().add(u * T)) };
                     let mut q = [_mm512_setzero_si512(); 4];
-                    let mut flip = 0u32;
                     for (i, q) in q.iter_mut().enumerate() {
-                        let p = t * KB + 4 * r + i;
-                        if p < d {
+                        if p0 + i < d {
                             // SAFETY: pixel p < d, units inside hp: in w1.
-                            let w = unsafe { _mm512_loadu_ps(w1.as_ptr().add(p * hp + u * T)) };
+                            let w =
+                                unsafe { _mm512_loadu_ps(w1.as_ptr().add((p0 + i) * hp + u * T)) };
                             *q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, s)), top);
-                            flip |= 0x80 << (8 * i);
                         }
                     }
-                    for plane in 0..3 {
-                        let byte = |v: __m512i| match plane {
-                            0 => _mm512_and_si512(v, low),
-                            1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), low),
-                            _ => _mm512_and_si512(_mm512_srli_epi32::<16>(v), low),
-                        };
-                        let mut words = _mm512_or_si512(
-                            _mm512_or_si512(byte(q[0]), _mm512_slli_epi32::<8>(byte(q[1]))),
-                            _mm512_or_si512(
-                                _mm512_slli_epi32::<16>(byte(q[2])),
-                                _mm512_slli_epi32::<24>(byte(q[3])),
-                            ),
-                        );
-                        if plane == 2 {
-                            words = _mm512_xor_si512(words, _mm512_set1_epi32(flip as i32));
-                        }
+                    // Each unit's bytes b of the four pixels side by side:
+                    // lo01 = [q0.b0, q1.b0, q0.b1, q1.b1], hi01 = [q0.b2,
+                    // q1.b2, q0.b3, q1.b3], and so for pixels 2 and 3; then
+                    // a plane's word takes 16 bits from each.
+                    let lo01 = _mm512_permutex2var_epi8(q[0], lo, q[1]);
+                    let lo23 = _mm512_permutex2var_epi8(q[2], lo, q[3]);
+                    let hi01 = _mm512_permutex2var_epi8(q[0], hi, q[1]);
+                    let hi23 = _mm512_permutex2var_epi8(q[2], hi, q[3]);
+                    let odd = 0xaaaa_aaaa;
+                    let words = [
+                        _mm512_mask_blend_epi16(odd, lo01, _mm512_slli_epi32::<16>(lo23)),
+                        _mm512_mask_blend_epi16(odd, _mm512_srli_epi32::<16>(lo01), lo23),
+                        _mm512_xor_si512(
+                            _mm512_mask_blend_epi16(odd, hi01, _mm512_slli_epi32::<16>(hi23)),
+                            flip,
+                        ),
+                    ];
+                    for (plane, &words) in words.iter().enumerate() {
                         if u < g {
                             let at = self.tile(3 * u + plane, t) + r;
                             // SAFETY: `at` is a line of the planes, 64 aligned bytes.
@@ -253,19 +314,23 @@ impl W1Planes {
         }
     }
 
-    /// Each column's step: e_j, the smallest power of two above its largest
-    /// |weight|, gives the scale 2^(23 − e_j) and the step 2^(e_j − 23)/255.
+    /// Each column's largest |weight|, as bits (|w| as bits orders as |w|
+    /// does, and puts ∞ and NaN above all).
     #[inline(always)]
-    fn steps(&mut self, w1: &[f32]) {
+    fn tops(&mut self, w1: &[f32]) {
         let hp = self.hp;
-        // |w| as bits orders as |w| does, and puts ∞ and NaN above all.
         self.top.fill(0);
         for row in w1[..self.d * hp].chunks_exact(hp) {
             for (m, &w) in self.top.iter_mut().zip(row) {
                 *m = (*m).max(w.to_bits() & 0x7fff_ffff);
             }
         }
-        for j in 0..hp {
+    }
+
+    /// Each column's step: e_j, the smallest power of two above its largest
+    /// |weight|, gives the scale 2^(23 − e_j) and the step 2^(e_j − 23)/255.
+    fn steps_from_tops(&mut self) {
+        for j in 0..self.hp {
             let m = f32::from_bits(self.top[j]);
             if !m.is_finite() {
                 self.scale[j] = 0.0;
@@ -277,8 +342,10 @@ impl W1Planes {
             } else {
                 (exponent(m) + 1).max(E_MIN)
             };
-            self.scale[j] = 2f32.powi(23 - e);
-            self.step[j] = 2f64.powi(e - 23) / 255.0;
+            // Powers of two written as bits (both exponents are normal:
+            // 23 − e in −105..=124, e − 23 in −124..=105).
+            self.scale[j] = f32::from_bits(((127 + 23 - e) as u32) << 23);
+            self.step[j] = f64::from_bits(((1023 + e - 23) as u64) << 52) / 255.0;
         }
     }
 
@@ -735,7 +802,8 @@ mod tests {
             let planes = W1Planes::new(&w, d, h, hp);
             let mut plain = planes.clone();
             plain.bytes.iter_mut().for_each(|line| line.0 = [0; 64]);
-            plain.steps(&w);
+            plain.tops(&w);
+            plain.steps_from_tops();
             plain.fill(&w);
             // The column of ones is written once, by `new`.
             let ones = planes.ones();
