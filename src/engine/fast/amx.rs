@@ -603,11 +603,19 @@ fn combine(planes: &W1Planes, sums: &[i32], rows: usize, b1: &[f32], a1: &mut [f
         .take(rows)
     {
         let ones = row[planes.ones()];
-        for u in 0..g {
-            let c: &[i32; 3 * T] = row[3 * T * u..][..3 * T].try_into().expect("3 tiles");
+        // Whole groups of 16 units: three tiles' columns side by side.
+        let groups = row.chunks_exact(3 * T).zip(a.chunks_exact_mut(T));
+        let steps = planes.step.chunks_exact(T).zip(b1.chunks_exact(T));
+        for ((c, a), (step, b1)) in groups.zip(steps).take(g) {
+            let c: &[i32; 3 * T] = c.try_into().expect("3 tiles");
+            let (a, step, b1): (&mut [f32; T], &[f64; T], &[f32; T]) = (
+                a.try_into().expect("16 units"),
+                step.try_into().expect("16 units"),
+                b1.try_into().expect("16 units"),
+            );
             for j in 0..T {
                 let s = sum(c[j], c[T + j], c[2 * T + j], ones);
-                a[T * u + j] = (s as f64 * planes.step[T * u + j]) as f32 + b1[T * u + j];
+                a[j] = (s as f64 * step[j]) as f32 + b1[j];
             }
         }
         for j in T * g..h {
