@@ -39,6 +39,19 @@ impl EngineKind {
             EngineKind::Reference => "reference",
         }
     }
+
+    /// The kernels this engine runs at `precision` on this machine: the
+    /// fast engine's instruction set ("avx512", "avx2", "baseline"), with
+    /// "amx" where f32's x·W1 runs on the tile unit ([`fast::amx`]); the
+    /// reference engine's "ndarray". Results can differ in the last bits
+    /// from one to another.
+    pub fn kernels(self, precision: Precision) -> &'static str {
+        match self {
+            EngineKind::Reference => "ndarray",
+            EngineKind::Fast if precision == Precision::F32 && fast::amx::available() => "amx",
+            EngineKind::Fast => fast::simd::level().name(),
+        }
+    }
 }
 
 /// The operations the training loop needs, on a network held by the engine.

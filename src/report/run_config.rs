@@ -84,6 +84,10 @@ pub struct TrainingRecord {
     pub precision: String,
     /// "fast" or "reference".
     pub engine: String,
+    /// The kernels that ran (see [`EngineKind::kernels`]); empty in records
+    /// written before it was kept.
+    #[serde(default)]
+    pub kernels: String,
 }
 
 impl RunConfig {
@@ -147,6 +151,7 @@ impl RunConfig {
                 seed: config.seed,
                 precision: config.precision.name().to_string(),
                 engine: config.engine.name().to_string(),
+                kernels: config.engine.kernels(config.precision).to_string(),
             },
         }
     }
@@ -251,6 +256,13 @@ mod tests {
         assert_eq!(back.train_config(path).unwrap(), config);
         assert_eq!(back.training.iter_per_epoch, 33);
         assert_eq!(back.network.parameters, 784 * 7 + 7 + 70 + 10);
+        assert_eq!(back.training.kernels, "ndarray");
+        // A record written before the kernels were kept still reads.
+        let old = record.to_json().replace("\"kernels\": \"ndarray\"", "\"other\": 0");
+        assert_ne!(old, record.to_json());
+        let old = RunConfig::from_json(&old, path).unwrap();
+        assert_eq!(old.training.kernels, "");
+        assert_eq!(old.train_config(path).unwrap(), config);
         // A run that saves nothing records the same, but for the checksum.
         let mut unsaved = RunConfig::unsaved(&config, &data, 100);
         assert_eq!(unsaved.dataset.sha256, "");

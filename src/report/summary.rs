@@ -76,9 +76,14 @@ impl RunSummary<'_> {
             "sgd:       lr {:?}, batch {} ({}), {} per epoch, init std {:?}, seed {}",
             t.learning_rate, t.batch_size, t.sampling, t.iter_per_epoch, t.weight_init_std, t.seed
         );
+        let kernels = if t.kernels.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} kernels)", t.kernels)
+        };
         let _ = writeln!(
             s,
-            "compute:   {} gradient, {}, {} engine, manabi {} ({} build)",
+            "compute:   {} gradient, {}, {} engine{kernels}, manabi {} ({} build)",
             t.gradient, t.precision, t.engine, c.manabi_version, c.build
         );
         if let Some((train, test)) = self.final_accuracy {
