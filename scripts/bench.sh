@@ -49,6 +49,10 @@ variants=(
   "manabi f64|$manabi train --data-dir $data --iters $iters --no-save --quiet"
   "manabi f32|$manabi train --data-dir $data --iters $iters --no-save --quiet --precision f32"
 )
+# Where f32's x·W1 runs on AMX, also the FMA kernels that run without it.
+if grep -q amx_int8 /proc/cpuinfo 2>/dev/null; then
+  variants+=("manabi f32 no AMX|MANABI_SIMD=avx512 $manabi train --data-dir $data --iters $iters --no-save --quiet --precision f32")
+fi
 if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
   variants+=(
     "numpy f64|$python bench/reference_numpy.py --data $data --iters $iters --dtype float64"

@@ -258,7 +258,9 @@ mod tests {
         assert_eq!(back.network.parameters, 784 * 7 + 7 + 70 + 10);
         assert_eq!(back.training.kernels, "ndarray");
         // A record written before the kernels were kept still reads.
-        let old = record.to_json().replace("\"kernels\": \"ndarray\"", "\"other\": 0");
+        let old = record
+            .to_json()
+            .replace("\"kernels\": \"ndarray\"", "\"other\": 0");
         assert_ne!(old, record.to_json());
         let old = RunConfig::from_json(&old, path).unwrap();
         assert_eq!(old.training.kernels, "");

@@ -39,8 +39,8 @@ use std::sync::OnceLock;
 const KB: usize = 64;
 /// Rows (images) and columns (units) of one tile of sums.
 const T: usize = 16;
-/// The largest step exponent a column may have below: weights are finite
-/// f32 and the scale 2^(23 − e) must stay one.
+/// The smallest step exponent a column may have: the scale 2^(23 − e) must
+/// stay a normal f32.
 const E_MIN: i32 = -100;
 
 /// Whether x·W1 in f32 runs on AMX here: the processor has the tile and
@@ -83,6 +83,20 @@ fn detect() -> bool {
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 fn detect() -> bool {
     false
+}
+
+/// `v` as f32, when F is f32.
+pub fn as_f32<F: 'static>(v: &[F]) -> Option<&[f32]> {
+    // SAFETY: F is f32: the same slice.
+    (std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>())
+        .then(|| unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), v.len()) })
+}
+
+/// `v` as f32, to write, when F is f32.
+pub fn as_f32_mut<F: 'static>(v: &mut [F]) -> Option<&mut [f32]> {
+    // SAFETY: F is f32: the same slice.
+    (std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>())
+        .then(|| unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<f32>(), v.len()) })
 }
 
 /// W1 in 24-bit fixed point, column by column, as the three byte planes the

@@ -21,7 +21,10 @@
 //!   thread count, and neither does the result;
 //! - **f32 or f64** ([`float`]), with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time
-//!   ([`simd`]).
+//!   ([`simd`]);
+//! - **AMX** for f32's x·W1 where the processor has it ([`amx`]): pixel
+//!   bytes times W1 in 24-bit fixed point, summed exactly in integers by
+//!   the tile unit, 16 images × 16 units × 64 pixels per instruction.
 //!
 //! The numerical gradients live in [`numerical`].
 

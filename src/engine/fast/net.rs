@@ -199,35 +199,24 @@ impl<F: Float> FastNet<F> {
     /// processor with AMX ([`amx::available`]). Made at the first call after
     /// W1 changed.
     pub fn amx_planes(&self) -> Option<&amx::W1Planes> {
-        if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>()
-            || self.d == 0
-            || !amx::available()
-        {
+        let w1 = amx::as_f32(&self.w1)?;
+        if self.d == 0 || !amx::available() {
             return None;
         }
-        Some(self.amx.get_or_make(|| {
-            // SAFETY: F is f32 (checked above).
-            let w1 = unsafe {
-                std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
-            };
-            amx::W1Planes::new(w1, self.d, self.h, self.hp)
-        }))
+        Some(
+            self.amx
+                .get_or_make(|| amx::W1Planes::new(w1, self.d, self.h, self.hp)),
+        )
     }
 
     /// After W1 changed in bulk (an SGD step): its AMX planes made again,
     /// in place, when x·W1 runs on AMX.
     pub fn w1_changed(&mut self) {
-        if std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>()
-            && self.d > 0
-            && amx::available()
-        {
-            // SAFETY: F is f32 (checked above).
-            let w1 = unsafe {
-                std::slice::from_raw_parts(self.w1.as_ptr().cast::<f32>(), self.w1.len())
-            };
-            self.amx.refill(w1, self.d, self.h, self.hp);
-        } else {
-            self.amx.clear();
+        match amx::as_f32(&self.w1) {
+            Some(w1) if self.d > 0 && amx::available() => {
+                self.amx.refill(w1, self.d, self.h, self.hp)
+            }
+            _ => self.amx.clear(),
         }
     }
 
@@ -241,14 +230,8 @@ impl<F: Float> FastNet<F> {
         scratch: &mut amx::Scratch,
         a1: &mut [F],
     ) {
-        assert!(std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>());
-        // SAFETY: F is f32 (asserted).
-        let (b1, a1) = unsafe {
-            (
-                std::slice::from_raw_parts(self.b1.as_ptr().cast::<f32>(), self.b1.len()),
-                std::slice::from_raw_parts_mut(a1.as_mut_ptr().cast::<f32>(), a1.len()),
-            )
-        };
+        let b1 = amx::as_f32(&self.b1).expect("AMX planes are made for f32 only");
+        let a1 = amx::as_f32_mut(a1).expect("AMX planes are made for f32 only");
         amx::hidden_pre(planes, x, n, b1, a1, scratch);
     }
 

@@ -8,7 +8,8 @@
 //! the AVX2 and AVX-512 versions also fuse each product into its sum (FMA),
 //! so they agree with each other bit for bit, and with the SSE2 version to
 //! the last bits. Set `MANABI_SIMD=baseline` or `MANABI_SIMD=avx2` to run a
-//! narrower version.
+//! narrower version, and `MANABI_SIMD=avx512` to keep f32's x·W1 off the
+//! AMX tile unit ([`super::amx`]), which otherwise runs it where it can.
 
 use std::sync::OnceLock;
 
