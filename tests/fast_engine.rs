@@ -353,3 +353,47 @@ fn the_helpers_copy_of_the_network_stays_equal() {
     check::<f32>();
     check::<f64>();
 }
+
+/// The AMX planes a network reads are always those of its W1: after an SGD
+/// step (made in place), a single weight changed, new parameters. Networks
+/// with too many pixels for the tiles' 32-bit sums do not use them.
+#[test]
+fn the_amx_planes_follow_w1() {
+    use manabi::engine::fast::amx::{self, MAX_D, W1Planes};
+    use manabi::engine::fast::net::{FastNet, Slot};
+    use manabi::engine::fast::{Grads, sgd_update};
+    let too_big = FastNet::<f32>::from_net(&TwoLayerNet::new(MAX_D + 1, 3, 2, 0.01));
+    assert!(too_big.amx_planes().is_none());
+    let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 5));
+    if fast.amx_planes().is_none() {
+        // No AMX here: nothing reads planes (the f32 kernels are the FMA ones).
+        assert!(!amx::available());
+        eprintln!("no AMX on this processor: the planes were not made");
+        return;
+    }
+    let same = |fast: &FastNet<f32>, what: &str| {
+        let (d, h, hp) = (fast.d, fast.h, fast.hp);
+        let (now, fresh) = (
+            fast.amx_planes().unwrap(),
+            W1Planes::new(fast.w1(), d, h, hp),
+        );
+        for j in 0..h {
+            assert_eq!(now.step(j), fresh.step(j), "{what}: step of unit {j}");
+            for p in 0..d {
+                assert_eq!(now.q(p, j), fresh.q(p, j), "{what}: W1[{p}, {j}]");
+            }
+        }
+    };
+    let mut grads = Grads::zeros_like(&fast);
+    for (i, g) in grads.w1.iter_mut().enumerate() {
+        *g = ((i % 97) as f32 - 48.0) * 0.01;
+    }
+    let before = fast.w1().to_vec();
+    sgd_update(&mut fast, &grads, 0.1);
+    assert_ne!(fast.w1(), &before[..]);
+    same(&fast, "after an SGD step");
+    *fast.at(Slot::W1(fast.w1_index(7, 3))) = 5.0;
+    same(&fast, "after one weight");
+    fast.set_params(&net(50, Activation::Sigmoid, 6).params);
+    same(&fast, "after new parameters");
+}

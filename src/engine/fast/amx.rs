@@ -1,24 +1,25 @@
 //! x·W1 in f32 on the AMX tile unit: exact integer sums.
 //!
-//! a1[n, j] = fl32(fl32(S[n, j] · s_j / 255) + b1[j]),
+//! a1[n, j] = fl32(fl64(S[n, j] · c_j) + b1[j]),   c_j = fl64(s_j / 255),
 //! S[n, j] = Σ_p x[n, p] · q[p, j],   q[p, j] = round(W1[p, j] / s_j),
 //!
 //! where x[n, p] is the pixel byte (0–255) and s_j = 2^(e_j − 23) is
-//! column j's step: W1's column j in 24-bit fixed point, with e_j the
-//! smallest power of two above its largest |weight|. The sum S is exact
-//! (an integer: no rounding, in any order) and is rounded once to f64, then
-//! to f32 — against f32's own x·W1, whose 784 terms each round, the only
-//! loss is the step: weights in the top binade of a column keep 23 bits of
-//! their 24, smaller ones less (an error of at most s_j / 2 each).
+//! column j's step: W1's column j in 24-bit fixed point, with 2^e_j the
+//! smallest power of two above its largest |weight| (e_j at least −100). The
+//! sum S is exact (an integer: no rounding, in any order; images of at most
+//! [`MAX_D`] pixels) and meets one product in f64 before the rounding to
+//! f32 — against f32's own x·W1, whose 784 terms each round, the loss is the
+//! step: weights in the top binade of a column keep 23 bits of their 24,
+//! smaller ones less (an error of at most s_j / 2 each).
 //!
 //! Processors with AMX (Intel Xeon since Sapphire Rapids) multiply tiles of
-//! bytes: one `tdpbusd` adds a 16 × 64 by 64 × 16 product of bytes into 16 ×
+//! bytes: one `tdpbuud` adds a 16 × 64 by 64 × 16 product of bytes into 16 ×
 //! 16 running sums of 32 bits, 16 384 multiply-adds in one instruction.
-//! The three bytes of q are three planes of W1 — low, middle (both
-//! unsigned) and high (signed) — so S = 2¹⁶·S₂ + 2⁸·S₁ + S₀, each plane's
-//! sum a tile product. It is dense (zero pixels are multiplied too), and
-//! still about twice as fast as the sparse f32 tiles of [`super::net`] on
-//! Fashion-MNIST.
+//! The three bytes of q are three planes of W1 — low, middle and high, the
+//! high one stored plus 128 so that all three are unsigned — so S = 2¹⁶·(S₂
+//! − 128·Σx) + 2⁸·S₁ + S₀, each plane's sum a tile product. It is dense
+//! (zero pixels are multiplied too), and still about twice as fast as the
+//! sparse f32 tiles of [`super::net`] on Fashion-MNIST.
 //!
 //! Used for f32 when the processor has AMX and Linux grants it (see
 //! [`available`]); `MANABI_SIMD=avx512` (or any narrower level) turns it
@@ -39,6 +40,9 @@ use std::sync::OnceLock;
 const KB: usize = 64;
 /// Rows (images) and columns (units) of one tile of sums.
 const T: usize = 16;
+/// The most pixels an image may have here: each plane's sum, up to
+/// d · 255 · 255, must fit the tiles' 32-bit sums.
+pub const MAX_D: usize = 33_025;
 /// The smallest step exponent a column may have: the scale 2^(23 − e) must
 /// stay a normal f32.
 const E_MIN: i32 = -100;
@@ -143,7 +147,7 @@ impl W1Planes {
     /// The planes of the first h units of `w1`, d rows of hp f32 (hp a
     /// multiple of 16, at least h).
     pub fn new(w1: &[f32], d: usize, h: usize, hp: usize) -> Self {
-        assert!(hp.is_multiple_of(T) && h <= hp);
+        assert!(hp.is_multiple_of(T) && h <= hp && d <= MAX_D);
         let kt = d.div_ceil(KB);
         let (g, rem) = (h / T, h % T);
         let cols = (3 * T * g + 3 * rem + 1).next_multiple_of(2 * T);
@@ -240,7 +244,7 @@ impl W1Planes {
     }
 
     /// [`Self::fill`] in AVX-512 registers: 16 units of 4 pixels, quantized
-    /// (`vcvtps2dq` rounds to nearest, ties to even), then each plane's
+    /// (rounded to nearest, ties to even), then each plane's
     /// bytes shifted into their place in the words of a tile row.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx512vbmi,avx2,fma")]
@@ -284,7 +288,11 @@ impl W1Planes {
                             // SAFETY: pixel p < d, units inside hp: in w1.
                             let w =
                                 unsafe { _mm512_loadu_ps(w1.as_ptr().add((p0 + i) * hp + u * T)) };
-                            *q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, s)), top);
+                            let scaled = _mm512_mul_ps(w, s);
+                            let nearest = _mm512_cvt_roundps_epi32::<
+                                { _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC },
+                            >(scaled);
+                            *q = _mm512_min_epi32(nearest, top);
                         }
                     }
                     // Each unit's bytes b of the four pixels side by side:
@@ -554,7 +562,7 @@ unsafe fn hidden_pre_amx(
     // A tile reads kt·64 bytes of each row from its start: past its d into
     // the next row (times zero rows of the planes), and past x at its end.
     let over = kt * KB - d;
-    scratch.rows.resize(T * d + over, 0);
+    scratch.rows.resize(2 * T * d + over, 0);
     let config = Config::new();
     // SAFETY: the caller's.
     unsafe { std::arch::asm!("ldtilecfg [{}]", in(reg) config.0.as_ptr(), options(nostack)) };
@@ -562,24 +570,33 @@ unsafe fn hidden_pre_amx(
     while first < n {
         let rows = (n - first).min(2 * T);
         // A tile reads its 16 rows from x in place if the reads stay inside
-        // x, else the images left are copied (rows past them are read, and
-        // their sums dropped).
-        let mut source = |tile: usize| -> *const u8 {
-            let start = first + tile * T;
-            if (start + T) * d + over <= x.len() {
-                x[start * d..].as_ptr()
-            } else {
-                let left = n.min(start + T) - start;
-                scratch.rows[..left * d].copy_from_slice(&x[start * d..(start + left) * d]);
-                scratch.rows.as_ptr()
-            }
+        // x; else the images left are copied, once for the pair (rows past
+        // them are read, and their sums dropped).
+        let fits = |tile: usize| (first + tile * T + T) * d + over <= x.len();
+        let copy = |rows_: &mut Vec<u8>, from: usize| {
+            let left = first + rows - from;
+            rows_[..left * d].copy_from_slice(&x[from * d..(first + rows) * d]);
+            rows_.as_ptr()
         };
-        let a0 = source(0);
-        let a1p = if rows > T { Some(source(1)) } else { None };
+        let (a0, a1p) = if !fits(0) {
+            let a0 = copy(&mut scratch.rows, first);
+            // SAFETY: the copy holds 32 rows of d bytes and `over` more.
+            (a0, (rows > T).then(|| unsafe { a0.add(T * d) }))
+        } else if rows > T && !fits(1) {
+            (
+                x[first * d..].as_ptr(),
+                Some(copy(&mut scratch.rows, first + T)),
+            )
+        } else {
+            (
+                x[first * d..].as_ptr(),
+                (rows > T).then(|| x[(first + T) * d..].as_ptr()),
+            )
+        };
         for u in (0..cols / T).step_by(2) {
             let b = planes.bytes[planes.tile(u, 0)..].as_ptr() as *const u8;
             // SAFETY: each row tile's 16 rows of kt·64 bytes are inside x or
-            // the copy (see `source`); tiles u and u + 1 of the planes hold
+            // the copy (see `fits`); tiles u and u + 1 of the planes hold
             // kt blocks of 1024 bytes each; the sums hold 32 rows of `cols`.
             unsafe {
                 let sums = scratch.sums.as_mut_ptr().add(u * T);
@@ -815,12 +832,38 @@ mod tests {
         }
     }
 
-    /// The AVX-512 fill and the plain one write the same bytes.
+    /// A weight whose scaled value rounds up to 2²³ stays in 24 bits (it
+    /// moves by half a step); its negative is −2²³ exactly.
+    #[test]
+    fn a_weight_just_below_a_power_of_two_keeps_24_bits() {
+        let mut w = vec![0.0f32; 64 * 16];
+        w[0] = 1.0 - f32::EPSILON / 2.0;
+        w[16] = -(1.0 - f32::EPSILON / 2.0);
+        w[32] = 0.5;
+        let planes = W1Planes::new(&w, 64, 16, 16);
+        assert_eq!(planes.step(0), 2f64.powi(-23) / 255.0);
+        assert_eq!(
+            (planes.q(0, 0), planes.q(1, 0), planes.q(2, 0)),
+            ((1 << 23) - 1, -(1 << 23), 1 << 22)
+        );
+        if available() {
+            let x: Vec<u8> = (0..64).map(|p| [255, 255, 3][p % 3]).collect();
+            let (mut a1, b1) = (vec![0.0f32; 16], vec![0.0f32; 16]);
+            hidden_pre(&planes, &x, 1, &b1, &mut a1, &mut Scratch::default());
+            let s = 255 * i64::from((1 << 23) - 1) - 255 * (1 << 23) + 3 * (1 << 22);
+            assert_eq!(a1[0], (s as f64 * planes.step(0)) as f32);
+        }
+    }
+
+    /// The AVX-512 fill and the plain one write the same bytes, for weights
+    /// not finite too.
     #[test]
     fn both_fills_agree() {
         let mut seed = 3;
         for (d, h, hp) in [(784, 50, 64), (70, 11, 16)] {
-            let w = weights(d, h, hp, &mut seed);
+            let mut w = weights(d, h, hp, &mut seed);
+            w[5 * hp + 2] = f32::NAN;
+            w[9 * hp + 7] = f32::INFINITY;
             let planes = W1Planes::new(&w, d, h, hp);
             let mut plain = planes.clone();
             plain.bytes.iter_mut().for_each(|line| line.0 = [0; 64]);
@@ -868,6 +911,10 @@ mod tests {
         }
         let mut seed = 7;
         for (d, h, hp, n) in [
+            // Images so small that both row tiles of a pair are copied.
+            (8, 1, 16, 17),
+            (10, 3, 16, 20),
+            (31, 5, 16, 17),
             (784, 50, 64, 50),
             (784, 50, 64, 100),
             (784, 64, 64, 80),

@@ -175,9 +175,11 @@ impl<F: Float> FastNet<F> {
     /// The stored parameter at `slot`.
     #[inline]
     pub fn at(&mut self, slot: Slot) -> &mut F {
-        self.amx.clear();
         match slot {
-            Slot::W1(i) => &mut self.w1[i],
+            Slot::W1(i) => {
+                self.amx.clear();
+                &mut self.w1[i]
+            }
             Slot::B1(i) => &mut self.b1[i],
             Slot::W2(i) => &mut self.w2[i],
             Slot::B2(i) => &mut self.b2[i],
@@ -200,7 +202,7 @@ impl<F: Float> FastNet<F> {
     /// W1 changed.
     pub fn amx_planes(&self) -> Option<&amx::W1Planes> {
         let w1 = amx::as_f32(&self.w1)?;
-        if self.d == 0 || !amx::available() {
+        if !self.fits_amx() {
             return None;
         }
         Some(
@@ -209,13 +211,19 @@ impl<F: Float> FastNet<F> {
         )
     }
 
+    /// Whether this network's x·W1 can run on AMX here (besides being f32):
+    /// the processor has it, and images have 1 to [`amx::MAX_D`] pixels and
+    /// the hidden layer a unit or more.
+    fn fits_amx(&self) -> bool {
+        (1..=amx::MAX_D).contains(&self.d) && self.h > 0 && amx::available()
+    }
+
     /// After W1 changed in bulk (an SGD step): its AMX planes made again,
     /// in place, when x·W1 runs on AMX.
     pub fn w1_changed(&mut self) {
+        let fits = self.fits_amx();
         match amx::as_f32(&self.w1) {
-            Some(w1) if self.d > 0 && amx::available() => {
-                self.amx.refill(w1, self.d, self.h, self.hp)
-            }
+            Some(w1) if fits => self.amx.refill(w1, self.d, self.h, self.hp),
             _ => self.amx.clear(),
         }
     }
