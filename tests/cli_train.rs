@@ -432,3 +432,60 @@ fn predict_reads_a_digit_as_mnist_would() {
         "missing.png",
     );
 }
+
+/// f32 on the AVX-512 FMA kernels (`MANABI_SIMD=avx512`) and with the
+/// processor's best (AMX where it has it, the same FMA kernels elsewhere):
+/// each run names its kernels, and the two train alike — the same losses to
+/// the last bits, bit for bit when both ran the same kernels. On an AMX
+/// machine this is also what keeps the FMA path of f32 (lit-pixel lists,
+/// the loss pass reusing them, evaluation) under test.
+#[test]
+fn f32_trains_alike_on_every_kernel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |simd: Option<&str>, out: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_manabi"));
+        cmd.args([
+            "train",
+            "--iters",
+            "300",
+            "--precision",
+            "f32",
+            "--quiet",
+            "--out",
+            out,
+        ])
+        .current_dir(tmp.path())
+        .stdin(Stdio::null());
+        match simd {
+            Some(level) => cmd.env("MANABI_SIMD", level),
+            None => cmd.env_remove("MANABI_SIMD"),
+        };
+        let done = cmd.output().expect("the manabi binary runs");
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        let dir = tmp.path().join(out);
+        let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+        let path = dir.join("metrics.csv");
+        let metrics = parse_metrics(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+        (config, metrics)
+    };
+    let (fma_config, fma) = run(Some("avx512"), "fma");
+    let (best_config, best) = run(None, "best");
+    assert!(!fma_config.contains("\"kernels\": \"amx\""), "{fma_config}");
+    let amx = best_config.contains("\"kernels\": \"amx\"");
+    assert_eq!(fma.len(), 300);
+    assert_eq!(best.len(), 300);
+    for (i, (a, b)) in fma.iter().zip(&best).enumerate() {
+        if amx {
+            assert!(
+                (a - b).abs() <= 1e-4 * a.abs(),
+                "iteration {i}: FMA {a}, AMX {b}"
+            );
+        } else {
+            assert_eq!(a.to_bits(), b.to_bits(), "iteration {i}");
+        }
+    }
+}
