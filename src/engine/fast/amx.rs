@@ -515,6 +515,23 @@ impl Config {
         }
         Config(c)
     }
+
+    /// For the last images, `rows` < 32 of them: the row tile they end in
+    /// (and its two tiles of sums) only that many rows tall, so that its
+    /// loads and products do no more than they need.
+    fn tail(rows: usize) -> Self {
+        let mut c = Config::new();
+        // Tiles 0, 1 and 4 are the first row tile's, 2, 3 and 5 the second's.
+        let (tiles, tall) = if rows > T {
+            ([2, 3, 5], rows - T)
+        } else {
+            ([0, 1, 4], rows)
+        };
+        for t in tiles {
+            c.0[48 + t] = tall as u8;
+        }
+        c
+    }
 }
 
 /// Scratch for [`hidden_pre`]: the sums of a pair of row tiles, and room to
@@ -593,6 +610,12 @@ unsafe fn hidden_pre_amx(
                 (rows > T).then(|| x[(first + T) * d..].as_ptr()),
             )
         };
+        if rows < 2 * T && rows % T != 0 {
+            // The last pair (the loop ends with it): its short tile.
+            let tail = Config::tail(rows);
+            // SAFETY: as for the first configuration.
+            unsafe { std::arch::asm!("ldtilecfg [{}]", in(reg) tail.0.as_ptr(), options(nostack)) };
+        }
         for u in (0..cols / T).step_by(2) {
             let b = planes.bytes[planes.tile(u, 0)..].as_ptr() as *const u8;
             // SAFETY: each row tile's 16 rows of kt·64 bytes are inside x or
