@@ -610,7 +610,7 @@ unsafe fn hidden_pre_amx(
                 (rows > T).then(|| x[(first + T) * d..].as_ptr()),
             )
         };
-        if rows < 2 * T && rows % T != 0 {
+        if rows < 2 * T && !rows.is_multiple_of(T) {
             // The last pair (the loop ends with it): its short tile.
             let tail = Config::tail(rows);
             // SAFETY: as for the first configuration.
