@@ -48,9 +48,10 @@ pub const MAX_D: usize = 33_025;
 const E_MIN: i32 = -100;
 
 /// Whether x·W1 in f32 runs on AMX here: the processor has the tile and
-/// int8 instructions (and AVX-512 VBMI, which all of those have), the AVX-512 kernels are in use (`MANABI_SIMD` does not
-/// ask for less, nor `avx512`, which keeps the FMA kernels), and Linux
-/// granted this process the tile state.
+/// int8 instructions (and AVX-512 VBMI, which all of those have), the
+/// AVX-512 kernels are in use (`MANABI_SIMD` does not ask for less, nor
+/// `avx512`, which keeps the FMA kernels), and Linux granted this process
+/// the tile state.
 pub fn available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
     *AVAILABLE.get_or_init(|| {
