@@ -360,11 +360,10 @@ impl W1Planes {
                 self.step[j] = f64::NAN;
                 continue;
             }
-            let e = if m == 0.0 {
-                E_MIN
-            } else {
-                (exponent(m) + 1).max(E_MIN)
-            };
+            // 2^e is the power of two above m's binade: e = m's biased
+            // exponent − 126. Zero and subnormal tops (biased exponent 0)
+            // fall below E_MIN with everything small, and take it.
+            let e = ((self.top[j] >> 23) as i32 - 126).max(E_MIN);
             // Powers of two written as bits (both exponents are normal:
             // 23 − e in −105..=124, e − 23 in −124..=105).
             self.scale[j] = f32::from_bits(((127 + 23 - e) as u32) << 23);
@@ -450,18 +449,6 @@ impl W1Planes {
     /// s_j / 255: what S[n, j] is multiplied by.
     pub fn step(&self, j: usize) -> f64 {
         self.step[j]
-    }
-}
-
-/// The binary exponent of a finite, non-zero `m`: 2^e ≤ m < 2^(e+1).
-fn exponent(m: f32) -> i32 {
-    let bits = m.to_bits();
-    let biased = ((bits >> 23) & 0xff) as i32;
-    if biased == 0 {
-        // Subnormal: 2^-126 · 0.f
-        -149 + (31 - (bits & 0x7f_ffff).leading_zeros() as i32)
-    } else {
-        biased - 127
     }
 }
 
