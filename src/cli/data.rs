@@ -14,11 +14,12 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
 use manabi::data::{
-    Dataset, DatasetName, FileDigest, SplitStats, embedded_files, identify, identify_dir, text_art,
+    DataHome, Dataset, DatasetName, FileDigest, Resolved, SplitStats, embedded_files, identify,
+    identify_dir, resolve, text_art,
 };
 use manabi::report::{class_names, fmt_count, rule_of_thumb};
 
-use super::DataArgs;
+use super::{DataArgs, DatasetArg};
 
 /// `println!` that ignores a closed stdout (`manabi data info | head`)
 /// instead of panicking.
@@ -56,6 +57,12 @@ enum DataSub {
     Info(InfoArgs),
     /// Draw one image as text, with its label.
     Show(ShowArgs),
+    /// Print the folder `--dataset NAME` reads, for scripts (nothing is downloaded).
+    ///
+    /// mnist and fashion-mnist: the cache folder after `manabi data fetch NAME`,
+    /// else (fashion-mnist) Debian's dataset-fashion-mnist package. An error, naming
+    /// the command that fetches it, when the set is nowhere.
+    Path(PathArgs),
 }
 
 /// The data sets that can be fetched.
@@ -128,12 +135,20 @@ struct ShowArgs {
     split: SplitArg,
 }
 
+#[derive(Debug, Args)]
+struct PathArgs {
+    /// The data set to find.
+    #[arg(value_enum)]
+    dataset: DatasetArg,
+}
+
 /// Runs `manabi data …`.
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd.command {
         DataSub::Fetch(args) => fetch(args),
         DataSub::Info(args) => info(args),
         DataSub::Show(args) => show(args),
+        DataSub::Path(args) => path(args),
     }
 }
 
@@ -160,7 +175,6 @@ fn fetch(args: FetchArgs) -> Result<()> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use manabi::data::DataHome;
     use manabi::data::fetch::{FetchOptions, Outcome, fetch};
 
     let name = DatasetName::from(args.dataset);
@@ -331,6 +345,18 @@ impl manabi::data::fetch::FetchObserver for Shown {
 fn folder_of(path: &Path) -> String {
     path.parent()
         .map_or_else(|| ".".to_string(), |p| p.display().to_string())
+}
+
+fn path(args: PathArgs) -> Result<()> {
+    let name = DatasetName::from(args.dataset);
+    match resolve(name, &DataHome::from_env())? {
+        Resolved::Folder(dir) => out!("{}", dir.display()),
+        Resolved::Embedded => bail!(
+            "data path {name}: {name} is compiled into manabi, not read from a folder; \
+             its four files are data/{name}/ in manabi's source"
+        ),
+    }
+    Ok(())
 }
 
 fn info(args: InfoArgs) -> Result<()> {
