@@ -1,6 +1,6 @@
 //! The examples as acceptance tests: run each book script's counterpart and
-//! check what it prints against the book's values (the oracle table in the
-//! project's design notes).
+//! check what it prints against the book's values (docs/book-values.md, with
+//! their sources).
 //!
 //! `cargo test` compiles the examples into `target/<profile>/examples/` but
 //! does not run them; these tests find them there, next to this test's own

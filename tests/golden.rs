@@ -1,5 +1,6 @@
-//! Golden values from the book and its reference code (see the oracle table
-//! in the project's design notes). Each test quotes the NumPy line it mirrors.
+//! Golden values from the book and its reference code (the table in
+//! docs/book-values.md, with their sources). Each test quotes the NumPy line
+//! it mirrors.
 
 use ndarray::{Array1, Array2, array};
 
