@@ -11,17 +11,17 @@ use std::time::Instant;
 use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::Engine;
-use manabi::engine::fast::batch::Batch;
-use manabi::engine::fast::batch::scale_table;
-use manabi::engine::fast::float::Float;
-use manabi::engine::fast::net::FastNet;
-use manabi::engine::fast::panel::Panels;
-use manabi::engine::fast::{
+use manabi::engine::GradientMethod;
+use manabi::engine::testing::batch::Batch;
+use manabi::engine::testing::batch::scale_table;
+use manabi::engine::testing::float::Float;
+use manabi::engine::testing::net::FastNet;
+use manabi::engine::testing::panel::Panels;
+use manabi::engine::testing::{
     Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, hidden_layer,
     numerical, sgd_update,
 };
 use manabi::random::Rng;
-use manabi::train::GradientMethod;
 
 /// Median seconds per call of `f`, over `reps` timed calls after a warm-up.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -114,7 +114,7 @@ fn main() {
         data.train.len(),
         data.test.len(),
         rayon::current_num_threads(),
-        manabi::engine::fast::simd::level().name()
+        manabi::engine::testing::simd::level().name()
     );
     let net = TwoLayerNet::new(data.train.pixels_per_image(), 50, 10, 0.01);
     stages::<f32>(&data, &net);

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 
 use manabi::TwoLayerNet;
 use manabi::data::Dataset;
-use manabi::train::{EpochRecord, Observer, TrainConfig, evaluate, train};
+use manabi::engine::evaluate;
+use manabi::train::{EpochRecord, Observer, TrainConfig, train};
 use numpy_print::float_str;
 
 /// Prints what the book's loop prints after each epoch's evaluation.

@@ -48,6 +48,7 @@ pub mod engine;
 pub mod functions;
 pub mod gradient;
 pub mod layers;
+mod names;
 pub mod optimizer;
 pub mod params;
 pub mod random;

@@ -1,8 +1,8 @@
 //! The chapter's experiment end to end, and the training loop's promises.
 
 use manabi::data::Dataset;
-use manabi::engine::EngineKind;
-use manabi::train::{GradientMethod, Precision, Sampling, TrainConfig, TrainError, train};
+use manabi::engine::{EngineKind, GradientMethod, Precision};
+use manabi::train::{Sampling, TrainConfig, TrainError, train};
 
 #[test]
 fn the_books_experiment_reaches_its_accuracy() {

@@ -64,7 +64,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         "test set of {}: {} images, accuracy {:.4}",
         data.name,
         fmt_count(data.test.len()),
-        eval.accuracy()
+        eval.accuracy
     );
     let _ = writeln!(text);
     let _ = writeln!(

@@ -6,10 +6,9 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use manabi::engine::Engine;
-use manabi::engine::fast::FastEngine;
+use manabi::data::gather_batch;
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::random::{DEFAULT_SEED, Rng};
-use manabi::train::{GradientMethod, gather_batch};
 use manabi::{Params, TwoLayerNet};
 
 use super::{ActivationArg, DataArgs};
@@ -92,15 +91,15 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     // The same numerical gradient computed by the fast engine: literally,
     // and incrementally (`train --gradient numerical-fast`).
     let indices: Vec<usize> = (0..args.samples).collect();
-    let mut engine = FastEngine::<f64>::new(&net);
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net);
     engine.load_batch(&data.train, &indices);
-    let timed = |engine: &mut FastEngine<f64>, method| {
+    let timed = |engine: &mut dyn Engine, method| {
         let start = Instant::now();
         engine.gradient(method);
-        (engine.grads_f64(), start.elapsed().as_secs_f64())
+        (engine.grads(), start.elapsed().as_secs_f64())
     };
-    let (literal, literal_secs) = timed(&mut engine, GradientMethod::Numerical);
-    let (incremental, incremental_secs) = timed(&mut engine, GradientMethod::NumericalFast);
+    let (literal, literal_secs) = timed(engine.as_mut(), GradientMethod::Numerical);
+    let (incremental, incremental_secs) = timed(engine.as_mut(), GradientMethod::NumericalFast);
     let largest = |a: &Params| {
         differences(a, &numerical)
             .into_iter()

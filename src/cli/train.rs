@@ -20,7 +20,7 @@ use serde_json::json;
 use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::EngineKind;
-use manabi::engine::fast;
+use manabi::engine::{GradientMethod, Precision};
 use manabi::random::DEFAULT_SEED;
 use manabi::report::{
     RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, fmt_count, overfitting_verdict,
@@ -28,8 +28,7 @@ use manabi::report::{
 };
 use manabi::serve::LiveObserver;
 use manabi::train::{
-    Checkpoint, EpochRecord, GradientMethod, History, Observer, Precision, Sampling, TrainConfig,
-    TrainError, train_from,
+    Checkpoint, EpochRecord, History, Observer, Sampling, TrainConfig, TrainError, train_from,
 };
 
 use super::progress::{Mode, Progress, finite_or_null};
@@ -512,8 +511,8 @@ fn execute(plan: Plan, mode: Mode, listener: Option<TcpListener>) -> Result<()> 
     // Accuracy of the saved f64 weights, as anyone loading them will measure it.
     let final_accuracy = saved_net.as_ref().map(|n| {
         (
-            fast::evaluate(n, &data.train),
-            fast::evaluate(n, &data.test),
+            manabi::engine::evaluate(n, &data.train),
+            manabi::engine::evaluate(n, &data.test),
         )
     });
     let verdict = final_accuracy.map(|(train, test)| overfitting_verdict(train, test, &epochs));

@@ -47,10 +47,11 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use rayon::prelude::*;
 
 use crate::data::Split;
-use crate::train::GradientMethod;
+use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
-use super::Engine;
+use super::choices::{GradientMethod, Precision};
+use super::steps::Engine;
 use batch::{Batch, scale_table};
 use float::Float;
 use net::{FastNet, activate, correct_rows, cross_entropy, softmax_rows, weight_gradient};
@@ -153,7 +154,7 @@ pub fn forward_again<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activa
 }
 
 /// A thread's copy of the network for a forward pass: read as it is, or
-/// first moved by a pending SGD step (`p -= lr · g`, see [`sgd_all`]).
+/// first moved by an SGD step (`p -= lr · g`, see [`sgd_all`]).
 enum Own<'a, F> {
     Read(&'a FastNet<F>),
     Update(&'a mut FastNet<F>, &'a Grads<F>, f64),
@@ -168,7 +169,7 @@ impl<'a, F: Float> Own<'a, F> {
         }
     }
 
-    /// The network to read, after its update if one is pending.
+    /// The network to read, after its update if it has one.
     fn ready(self) -> &'a FastNet<F> {
         match self {
             Own::Read(net) => net,
@@ -783,13 +784,40 @@ crate::kernel! {
     }
 }
 
-/// The accuracy of `net` on `split`, computed in f64 by the fast engine: the
-/// answer of [`crate::train::evaluate`], sooner.
+/// The accuracy of `net` on `split`, #{n : argmaxₖ yₙₖ = tₙ} / N: the one
+/// every report prints (the training loop's epochs, `manabi train`'s last
+/// line, `manabi eval`, the pages), computed by the fast engine's kernels in
+/// f64. Its answers are those of the book's [`TwoLayerNet::accuracy`] on
+/// the whole split (tests check it). An empty split has accuracy 0.
+///
+/// # Panics
+/// If `split`'s images do not have as many pixels as `net` has inputs.
+///
+/// ```
+/// use manabi::{data::Dataset, TwoLayerNet};
+/// let data = Dataset::embedded();
+/// // Untrained, the network guesses: about one answer in ten is right.
+/// let acc = manabi::engine::evaluate(&TwoLayerNet::new(784, 50, 10, 0.01), &data.test);
+/// assert!((0.05..0.2).contains(&acc));
+/// ```
 pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
-    if split.pixels_per_image() != net.params.sizes().0 {
-        return crate::train::evaluate(net, split);
-    }
+    let inputs = net.params.sizes().0;
+    assert!(
+        split.is_empty() || split.pixels_per_image() == inputs,
+        "evaluate: the network takes {inputs} pixels, the images have {}",
+        split.pixels_per_image()
+    );
     accuracy(&FastNet::<f64>::from_net(net), split)
+}
+
+/// The kernels the fast engine runs at `precision` on this machine: "amx"
+/// where f32's x·W1 runs on the tile unit, else the instruction set.
+pub fn kernels(precision: Precision) -> &'static str {
+    if precision == Precision::F32 && amx::available() {
+        "amx"
+    } else {
+        simd::level().name()
+    }
 }
 
 /// The fast engine: a [`FastNet`] and the buffers one iteration needs.
@@ -803,11 +831,9 @@ pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
 /// operations on the same gradient, so the copies stay equal bit for bit —
 /// and the only numbers that cross are the gradient's, read in order.
 ///
-/// [`Engine::update`] is made by the loss pass that follows it in the
-/// training loop: each thread moves its copy, then reads it, in one
-/// hand-over instead of two. Anything else that comes after an update
-/// (a gradient, a batch, an evaluation) makes it first, and
-/// [`Engine::net`] hands over the network as the update leaves it.
+/// Step 4 ([`Engine::update_and_loss`]) is one pass: each thread moves its
+/// copy of the network, then reads it for the loss, in one hand-over
+/// instead of two.
 #[derive(Debug, Clone)]
 pub struct FastEngine<F> {
     net: FastNet<F>,
@@ -820,10 +846,6 @@ pub struct FastEngine<F> {
     /// Whether `act` lists the lit pixels of `batch` (a backprop forward
     /// pass ran since the batch was loaded).
     listed: bool,
-    /// The learning rate of an update asked for and not yet made: the loss
-    /// pass that follows makes it, each thread on its copy just before
-    /// reading it; anything else makes it first.
-    pending: Option<f64>,
 }
 
 impl<F: Float> FastEngine<F> {
@@ -840,21 +862,7 @@ impl<F: Float> FastEngine<F> {
             grads,
             eval: Default::default(),
             listed: false,
-            pending: None,
         }
-    }
-
-    /// The pending update, if there is one, now.
-    fn settle(&mut self) {
-        if let Some(lr) = self.pending.take() {
-            let (net, mirror, grads) = (&mut self.net, &mut self.mirror, &self.grads);
-            team::join(|| sgd_all(net, grads, lr), || sgd_all(mirror, grads, lr));
-        }
-    }
-
-    /// The gradient of the last call to [`Engine::gradient`], in f64.
-    pub fn grads_f64(&self) -> crate::params::Params {
-        self.grads.to_params(&self.net)
     }
 
     /// Whether the helper thread's copy of the network equals the network,
@@ -866,13 +874,11 @@ impl<F: Float> FastEngine<F> {
 
 impl<F: Float> Engine for FastEngine<F> {
     fn load_batch(&mut self, split: &Split, indices: &[usize]) {
-        self.settle();
         self.batch.fill_from(split, indices);
         self.listed = false;
     }
 
     fn gradient(&mut self, method: GradientMethod) {
-        self.settle();
         match method {
             GradientMethod::Backprop => {
                 let nets = [&self.net, &self.mirror];
@@ -894,42 +900,35 @@ impl<F: Float> Engine for FastEngine<F> {
         }
     }
 
-    fn update(&mut self, lr: f64) {
-        // Made by whatever comes next: see `pending`.
-        self.settle();
-        self.pending = Some(lr);
+    fn grads(&self) -> Params {
+        self.grads.to_params(&self.net)
     }
 
-    fn loss(&mut self) -> f64 {
-        let nets = match self.pending.take() {
-            // Each thread moves its own copy, whole, then reads it: see
-            // [`FastEngine`].
-            Some(lr) => [
-                Own::Update(&mut self.net, &self.grads, lr),
-                Own::Update(&mut self.mirror, &self.grads, lr),
-            ],
-            None => [Own::Read(&self.net), Own::Read(&self.mirror)],
-        };
+    fn update_and_loss(&mut self, lr: f64) -> f64 {
+        // Each thread moves its own copy, whole, then reads it: see
+        // [`FastEngine`].
+        let nets = [
+            Own::Update(&mut self.net, &self.grads, lr),
+            Own::Update(&mut self.mirror, &self.grads, lr),
+        ];
         // The lit pixels of the batch are listed already after a gradient.
         forward_top(nets, &self.batch, &mut self.act, !self.listed, None);
         self.listed = true;
         self.act.loss()
     }
 
+    fn loss(&mut self) -> f64 {
+        let nets = [Own::Read(&self.net), Own::Read(&self.mirror)];
+        forward_top(nets, &self.batch, &mut self.act, !self.listed, None);
+        self.listed = true;
+        self.act.loss()
+    }
+
     fn accuracy(&mut self, split: &Split) -> f64 {
-        self.settle();
         accuracy_in(&self.net, split, &mut self.eval)
     }
 
     fn net(&self) -> TwoLayerNet {
-        match self.pending {
-            // The update asked for, on a copy: the same operations.
-            Some(lr) => {
-                let mut net = self.net.clone();
-                sgd_all(&mut net, &self.grads, lr);
-                net.to_net()
-            }
-            None => self.net.to_net(),
-        }
+        self.net.to_net()
     }
 }
