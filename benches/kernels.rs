@@ -1,8 +1,7 @@
 //! Where an iteration's time goes: each stage of the fast engine timed alone.
 //!
 //! `cargo bench --bench kernels [-- DATA_DIR]` (default: the embedded
-//! mnist-10k; a full-size set such as ../shared/data/fashion-mnist shows the
-//! seed workload). Each stage runs many times; the median per call is
+//! mnist-10k; a full-size set such as Fashion-MNIST shows the seed workload). Each stage runs many times; the median per call is
 //! printed, with the batch's non-zero pixel count to read it per entry.
 
 use std::hint::black_box;
@@ -12,14 +11,9 @@ use manabi::TwoLayerNet;
 use manabi::data::Dataset;
 use manabi::engine::Engine;
 use manabi::engine::GradientMethod;
-use manabi::engine::testing::batch::Batch;
-use manabi::engine::testing::batch::scale_table;
-use manabi::engine::testing::float::Float;
-use manabi::engine::testing::net::FastNet;
-use manabi::engine::testing::panel::Panels;
 use manabi::engine::testing::{
-    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, hidden_layer,
-    numerical, sgd_update,
+    Activations, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels, accuracy,
+    backward, forward, hidden_layer, scale_table, sgd_update,
 };
 use manabi::random::Rng;
 
@@ -114,7 +108,7 @@ fn main() {
         data.train.len(),
         data.test.len(),
         rayon::current_num_threads(),
-        manabi::engine::testing::simd::level().name()
+        manabi::engine::testing::level().name()
     );
     let net = TwoLayerNet::new(data.train.pixels_per_image(), 50, 10, 0.01);
     stages::<f32>(&data, &net);
@@ -136,5 +130,4 @@ fn main() {
             literal
         );
     }
-    let _ = numerical::H;
 }

@@ -29,7 +29,7 @@ fn net(hidden: usize, activation: Activation, seed: u64) -> TwoLayerNet {
     TwoLayerNet::with_rng(784, hidden, 10, 0.1, &mut rng).with_activation(activation)
 }
 
-fn fast_gradient<F: manabi::engine::testing::float::Float>(
+fn fast_gradient<F: manabi::engine::testing::Float>(
     net: &TwoLayerNet,
     data: &Dataset,
     batch: &[usize],
@@ -205,9 +205,7 @@ fn training_by_numerical_gradient_learns() {
 /// pass gives what a pass listing them afresh gives, number for number.
 #[test]
 fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
-    use manabi::engine::testing::batch::Batch;
-    use manabi::engine::testing::net::FastNet;
-    use manabi::engine::testing::{Activations, forward, forward_again};
+    use manabi::engine::testing::{Activations, Batch, FastNet, forward, forward_again};
     let data = Dataset::embedded();
     let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 3));
     let mut batch = Batch::default();
@@ -232,10 +230,8 @@ fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
 /// pass: number for number.
 #[test]
 fn forward_backward_equals_forward_then_backward() {
-    use manabi::engine::testing::batch::Batch;
-    use manabi::engine::testing::net::FastNet;
     use manabi::engine::testing::{
-        Activations, BackwardScratch, Grads, backward, forward, forward_backward,
+        Activations, BackwardScratch, Batch, FastNet, Grads, backward, forward, forward_backward,
     };
     let data = Dataset::embedded();
     for activation in [Activation::Sigmoid, Activation::Relu] {
@@ -268,11 +264,10 @@ fn forward_backward_equals_forward_then_backward() {
 /// stay equal.
 #[test]
 fn a_step_equals_forward_backward_then_sgd_update() {
-    fn check<F: manabi::engine::testing::float::Float>(activation: Activation) {
-        use manabi::engine::testing::batch::Batch;
-        use manabi::engine::testing::net::FastNet;
+    fn check<F: manabi::engine::testing::Float>(activation: Activation) {
         use manabi::engine::testing::{
-            Activations, BackwardScratch, Grads, forward, forward_backward, sgd_update,
+            Activations, BackwardScratch, Batch, FastNet, Grads, forward, forward_backward,
+            sgd_update,
         };
         let data = Dataset::embedded();
         let start = net(50, activation, 9);
@@ -331,7 +326,7 @@ fn a_step_equals_forward_backward_then_sgd_update() {
 /// pass with and without a gradient before it, evaluation.
 #[test]
 fn the_helpers_copy_of_the_network_stays_equal() {
-    fn check<F: manabi::engine::testing::float::Float>() {
+    fn check<F: manabi::engine::testing::Float>() {
         let data = Dataset::embedded();
         let mut engine = FastEngine::<F>::new(&net(4, Activation::Sigmoid, 5));
         let methods = [
@@ -365,16 +360,13 @@ fn the_helpers_copy_of_the_network_stays_equal() {
 /// with too many pixels for the tiles' 32-bit sums do not use them.
 #[test]
 fn the_amx_planes_follow_w1() {
-    use manabi::engine::testing::amx::{self, MAX_D, W1Planes};
-    use manabi::engine::testing::net::{FastNet, Slot};
-    use manabi::engine::testing::{Grads, sgd_update};
+    use manabi::engine::testing::{self, FastNet, Grads, MAX_D, Slot, W1Planes, sgd_update};
     let too_big = FastNet::<f32>::from_net(&TwoLayerNet::new(MAX_D + 1, 3, 2, 0.01));
     assert!(too_big.amx_planes().is_none());
     let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 5));
-    if fast.amx_planes().is_none() {
+    if !testing::runs_amx() {
         // No AMX here: nothing reads planes (the f32 kernels are the FMA ones).
-        assert!(!amx::available());
-        eprintln!("no AMX on this processor: the planes were not made");
+        assert!(fast.amx_planes().is_none());
         return;
     }
     let same = |fast: &FastNet<f32>, what: &str| {

@@ -25,7 +25,7 @@ mod steps;
 pub mod testing;
 
 pub use choices::{GradientMethod, Precision};
-pub use fast::evaluate;
+pub use fast::evaluate::evaluate;
 pub use reference::Reference;
 pub use steps::Engine;
 

@@ -17,7 +17,7 @@ use crate::params::Params;
 use crate::two_layer_net::TwoLayerNet;
 
 use super::choices::GradientMethod;
-use super::fast::evaluate;
+use super::fast::evaluate::evaluate;
 use super::steps::Engine;
 
 /// Trains a [`TwoLayerNet`] exactly as the book's `train_neuralnet.py` does.

@@ -1,4 +1,6 @@
-//! One vector register of numbers, for the tiles of `net`.
+//! One vector register of numbers, for the tiles of [`super::x_w1`],
+//! [`super::xt_delta`] and [`super::z1_w2`]: `fmadd(a, b, c)` = a·b + c,
+//! lane by lane, N lanes (16 f32 or 8 f64 in AVX-512, half as many in AVX2).
 //!
 //! The tiles keep G × R registers of running sums (24 of the 32 registers
 //! AVX-512 has). Written as plain arrays of numbers, whether the compiler
@@ -9,19 +11,17 @@
 //! are the same bit for bit as the scalar code's.
 //!
 //! Only the `kernel!` versions compiled for AVX2 or AVX-512 use these, and
-//! only after [`super::simd::level`] found the instructions on the processor.
+//! only after [`super::level`] found the instructions on the processor.
 #![cfg(target_arch = "x86_64")]
 
 use std::arch::x86_64::*;
-
-use super::float::Float;
 
 /// A register of `N` numbers of type `F`.
 ///
 /// # Safety
 /// Every method needs the instruction set the type is named after; `load`
 /// and `store` need `N` numbers readable or writable at the pointer.
-pub trait Vector<F: Float>: Copy {
+pub trait Vector<F: Copy>: Copy {
     /// Numbers per register.
     const N: usize;
     /// N numbers from `p` (unaligned).
