@@ -43,6 +43,9 @@
 //! The guided tour (`docs/tour.md`, in Japanese `docs/tour.ja.md`) follows
 //! the chapter through these modules with commands to run.
 #![warn(missing_docs)]
+// Unsafe code only where a module allows it: the fast engine's kernels
+// (src/engine/fast/kernels/) and the large-page hint (src/data/huge_pages.rs).
+#![deny(unsafe_code)]
 pub mod data;
 pub mod engine;
 pub mod functions;

@@ -93,6 +93,10 @@ impl Panels {
         // kernel inlining this, without its vector instructions.
         self.keys.clear();
         self.order.clear();
+        assert!(
+            level.supported(),
+            "{level:?} kernels on a processor without them"
+        );
         let avx512 = level == Level::Avx512;
         for s in 0..n {
             let class = if labels.is_empty() {
@@ -139,7 +143,8 @@ impl Panels {
         }
         #[cfg(target_arch = "x86_64")]
         if avx512 {
-            // SAFETY: the level says the processor has AVX-512; x holds n
+            // SAFETY: the level is supported (asserted above): the processor
+            // has AVX-512; x holds n
             // rows of d bytes (asserted), and `pixels` has room for every
             // pixel of every group plus 16.
             unsafe { self.list_avx512(x) };
@@ -197,7 +202,7 @@ impl Panels {
         let bits = self.any.as_mut_ptr() as *mut u64;
         let out = self.pixels.as_mut_ptr() as *mut i32;
         let mut len = 0usize;
-        // SAFETY (whole body): the caller's; every read is of pixels below
+        // SAFETY: (the whole body) the caller's; every read is of pixels below
         // d of rows below n, every bit word below words + 1, and every
         // write of 16 numbers starts at len ≤ (lit so far) ≤ room − 16.
         unsafe {
@@ -293,7 +298,8 @@ impl Panels {
 fn lit_pixels(row: &[u8], avx512: bool) -> u32 {
     #[cfg(target_arch = "x86_64")]
     if avx512 {
-        // SAFETY: the AVX-512 level requires AVX-512 BW and POPCNT.
+        // SAFETY: `avx512` is true only for a supported AVX-512 level,
+        // which includes AVX-512 BW and POPCNT.
         return unsafe { lit_avx512(row) };
     }
     let _ = avx512;
@@ -306,25 +312,20 @@ fn lit_pixels(row: &[u8], avx512: bool) -> u32 {
 
 /// How many pixels of `row` are not zero, 64 at a time: a bit per pixel,
 /// counted.
-///
-/// # Safety
-/// The processor must have AVX-512 BW and POPCNT.
 #[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn lit_avx512(row: &[u8]) -> u32 {
+#[target_feature(enable = "avx512f,avx512bw,popcnt")]
+#[inline]
+fn lit_avx512(row: &[u8]) -> u32 {
     use std::arch::x86_64::*;
     let mut lit = 0;
     let mut at = 0;
-    // SAFETY: every load is of bytes of `row` (the last masked to them);
-    // the caller's for the instructions.
-    unsafe {
-        while at < row.len() {
-            let count = (row.len() - at).min(64);
-            let keep: u64 = if count == 64 { !0 } else { (1u64 << count) - 1 };
-            let v = _mm512_maskz_loadu_epi8(keep, row.as_ptr().add(at) as *const i8);
-            lit += _mm512_test_epi8_mask(v, v).count_ones();
-            at += 64;
-        }
+    while at < row.len() {
+        let count = (row.len() - at).min(64);
+        let keep: u64 = if count == 64 { !0 } else { (1u64 << count) - 1 };
+        // SAFETY: the bytes at..at + count of `row`; the rest are masked.
+        let v = unsafe { _mm512_maskz_loadu_epi8(keep, row.as_ptr().add(at) as *const i8) };
+        lit += _mm512_test_epi8_mask(v, v).count_ones();
+        at += 64;
     }
     lit
 }

@@ -127,27 +127,23 @@ macro_rules! vector {
 }
 
 /// The AVX2 mask of the first `count` of 8 lanes of 32 bits.
-#[inline(always)]
-unsafe fn mask32(count: usize) -> __m256i {
-    // SAFETY: the caller has AVX2.
-    unsafe {
-        _mm256_cmpgt_epi32(
-            _mm256_set1_epi32(count as i32),
-            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-        )
-    }
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mask32(count: usize) -> __m256i {
+    _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(count as i32),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    )
 }
 
 /// The AVX2 mask of the first `count` of 4 lanes of 64 bits.
-#[inline(always)]
-unsafe fn mask64(count: usize) -> __m256i {
-    // SAFETY: the caller has AVX2.
-    unsafe {
-        _mm256_cmpgt_epi64(
-            _mm256_set1_epi64x(count as i64),
-            _mm256_setr_epi64x(0, 1, 2, 3),
-        )
-    }
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mask64(count: usize) -> __m256i {
+    _mm256_cmpgt_epi64(
+        _mm256_set1_epi64x(count as i64),
+        _mm256_setr_epi64x(0, 1, 2, 3),
+    )
 }
 
 vector!(

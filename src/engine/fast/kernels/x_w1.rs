@@ -45,6 +45,10 @@ pub(crate) fn x_w1<F: Float>(
     scale: &[F; 256],
     a1: &mut [F],
 ) {
+    assert!(
+        level.supported(),
+        "{level:?} kernels on a processor without them"
+    );
     let n = panels.n();
     let w = W1 { w: w1, d, hp };
     assert!(panels.d() == d && x.len() >= n * d && a1.len() >= n * hp && b1.len() >= hp);
@@ -115,7 +119,8 @@ impl<F: Float> W1<'_, F> {
                     // SAFETY: the tiles read the rows `images` of x, pixels
                     // below d, and units lane..lane + r·V::N ≤ hp of W1 and
                     // of a1's rows `images`, all inside the slices (asserted
-                    // above); the level says the processor has V's
+                    // above); the level is supported
+                    // (asserted in `x_w1`), so the processor has V's
                     // instructions.
                     unsafe {
                         if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
@@ -165,7 +170,7 @@ impl<F: Float> W1<'_, F> {
     ) {
         let (d, hp) = (self.d, if HP != 0 { HP } else { self.hp });
         let (xp, wp, ap) = (x.as_ptr(), self.w.as_ptr(), a1.as_mut_ptr());
-        // SAFETY (whole body): the caller's; each index below stays in the
+        // SAFETY: (the whole body) the caller's; each index below stays in the
         // bounds it promises.
         unsafe {
             // Plain loops, no closures: a closure is a function of its own,

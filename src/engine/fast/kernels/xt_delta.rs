@@ -33,6 +33,10 @@ pub(crate) fn xt_delta<F: Float>(
     first: usize,
     rows: &mut [F],
 ) {
+    assert!(
+        level.supported(),
+        "{level:?} kernels on a processor without them"
+    );
     match level {
         // 4 pixels × 4 registers of sums on AVX-512, × 2 on AVX2.
         #[cfg(target_arch = "x86_64")]
@@ -80,7 +84,8 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     // Room for 16 numbers written past the last list.
     lists.resize(groups * (n + 1) + 16, 0);
     if level == Level::Avx512 {
-        // SAFETY: the level says the processor has AVX-512; the pixels
+        // SAFETY: the level is supported (asserted in `xt_delta`): the
+        // processor has AVX-512; the pixels
         // first..first + groups·PIXELS ≤ d of n images are in x, and lists
         // has room for groups lists of n + 1 and 16 more (above).
         unsafe { sample_lists_avx512(x, n, d, first, groups, &mut lists) };
@@ -100,7 +105,8 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
                     // SAFETY: pixels i0.. (PIXELS of them, or 1) are below
                     // first + pixels ≤ d, rows p.. of `rows` hold them,
                     // units up to lane + r·V::N ≤ hp (asserted above); the
-                    // level says the processor has V's instructions.
+                    // level is supported (asserted in `xt_delta`), so the
+                    // processor has V's instructions.
                     unsafe {
                         if group {
                             let list = &lists[p / PIXELS * (n + 1)..];
@@ -183,7 +189,7 @@ unsafe fn sample_lists_avx512(
     masks.clear();
     masks.resize(n.next_multiple_of(16), 0);
     let (xp, out) = (x.as_ptr(), lists.as_mut_ptr() as *mut i32);
-    // SAFETY (whole body): the caller's; reads stay within the pixels it
+    // SAFETY: (the whole body) the caller's; reads stay within the pixels it
     // names (masked to whole groups), writes within lists and masks.
     unsafe {
         let step = _mm512_set1_epi32(16);
@@ -265,7 +271,7 @@ unsafe fn weight_tile<
 ) {
     let hp = da1.len() / n.max(1);
     let (xp, gp, op) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr());
-    // SAFETY (whole body): the caller's; each index below stays in the
+    // SAFETY: (the whole body) the caller's; each index below stays in the
     // bounds it promises.
     unsafe {
         let zero = V::splat(F::ZERO);

@@ -40,20 +40,29 @@ impl<F: Float> W2<'_, F> {
         let (hp, k) = (self.hp, self.k);
         assert!(z1.len() >= n * hp && a2.len() >= n * k);
         let f32 = std::mem::size_of::<F>() == 4;
-        // SAFETY: rows in bounds (asserted), k ≤ 16 = R·V::N lanes
-        // (checked), and the level says the processor has the instructions.
+        assert!(
+            level.supported(),
+            "{level:?} kernels on a processor without them"
+        );
+        // In each arm: rows in bounds (asserted), k ≤ 16 = R·V::N lanes
+        // (checked), and the processor has the level's instructions
+        // (asserted).
         match level {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
             Level::Avx512 if k <= 16 && f32 => unsafe {
                 self.output_group::<F::Zmm, 4, 1>(z1, n, a2)
             },
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
             Level::Avx512 if k <= 16 => unsafe { self.output_group::<F::Zmm, 4, 2>(z1, n, a2) },
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
             Level::Avx2 if k <= 16 && f32 => unsafe {
                 self.output_group::<F::Ymm, 2, 2>(z1, n, a2)
             },
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
             Level::Avx2 if k <= 16 => unsafe { self.output_group::<F::Ymm, 2, 4>(z1, n, a2) },
             _ => {
                 for s in 0..n {
@@ -86,7 +95,7 @@ impl<F: Float> W2<'_, F> {
         );
         // Lanes of register `i`: those of the k classes it holds.
         let lanes = |i: usize| k.saturating_sub(i * V::N).min(V::N);
-        // SAFETY (whole body): the caller's; rows s < n, units j < h ≤ hp,
+        // SAFETY: (the whole body) the caller's; rows s < n, units j < h ≤ hp,
         // classes below k through `lanes`.
         unsafe {
             let zero = V::splat(F::ZERO);
