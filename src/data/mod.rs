@@ -54,13 +54,13 @@ mod inspect;
 mod load;
 
 pub use catalog::{
-    DATA_ENV, DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved,
-    Source, identify, identify_dir, resolve,
+    DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved, Source,
+    identify, identify_dir, resolve,
 };
 pub use dataset::{Dataset, FILE_NAMES, NUM_CLASSES, Split, sha256_hex};
 pub use digest::{Expected, FileDigest, FileSpec, HashKind, Hasher};
 pub use embedded::embedded_files;
-pub use error::{DataError, FileKind};
+pub use error::{DATA_ENV, DataError, FileKind};
 pub use idx::Images;
 pub use inspect::{RAMP, SplitStats, text_art};
 pub use load::{Labels, LoadOptions, Loaded, gather_batch, load_mnist};
