@@ -18,7 +18,7 @@ use manabi::data::{
 };
 use manabi::report::{class_names, fmt_count, rule_of_thumb};
 
-use super::DataArgs;
+use super::args::{DataArgs, choice};
 
 /// `println!` that ignores a closed stdout (`manabi data info | head`)
 /// instead of panicking.
@@ -58,29 +58,21 @@ enum DataSub {
     Show(ShowArgs),
 }
 
-/// The data sets that can be fetched.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FetchName {
-    /// The full MNIST digits: 60,000 train / 10,000 test (11 MB).
-    Mnist,
-    /// Zalando's Fashion-MNIST: 60,000 train / 10,000 test (30 MB).
-    FashionMnist,
-}
-
-impl From<FetchName> for DatasetName {
-    fn from(n: FetchName) -> Self {
-        match n {
-            FetchName::Mnist => DatasetName::Mnist,
-            FetchName::FashionMnist => DatasetName::FashionMnist,
-        }
-    }
+/// The names of the data sets that can be fetched (those with a source).
+fn fetchable() -> impl Iterator<Item = &'static str> {
+    DatasetName::ALL
+        .into_iter()
+        .filter(|n| n.source().is_some())
+        .map(DatasetName::as_str)
 }
 
 #[derive(Debug, Args)]
 struct FetchArgs {
-    /// The data set to download.
-    #[arg(value_enum)]
-    dataset: FetchName,
+    /// The data set to download: mnist (the full MNIST digits, 60,000 train /
+    /// 10,000 test, 11 MB) or fashion-mnist (Zalando's Fashion-MNIST, the
+    /// same counts, 30 MB).
+    #[arg(value_parser = choice::<DatasetName>(fetchable()))]
+    dataset: DatasetName,
     /// Download into this folder instead of the cache; train on it with --data-dir.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -148,7 +140,7 @@ fn seconds(flag: &str, v: f64) -> Result<std::time::Duration> {
 
 #[cfg(not(feature = "fetch"))]
 fn fetch(args: FetchArgs) -> Result<()> {
-    let name = DatasetName::from(args.dataset);
+    let name = args.dataset;
     bail!(
         "data fetch {name}: this manabi was built without the `fetch` feature; rebuild it with \
          default features, or download the four files yourself and pass their folder with --data-dir"
@@ -163,7 +155,7 @@ fn fetch(args: FetchArgs) -> Result<()> {
     use manabi::data::DataHome;
     use manabi::data::fetch::{FetchOptions, Outcome, fetch};
 
-    let name = DatasetName::from(args.dataset);
+    let name = args.dataset;
     let source = name
         .source()
         .context("only mnist and fashion-mnist are downloaded")?;

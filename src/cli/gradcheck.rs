@@ -9,9 +9,9 @@ use clap::Args;
 use manabi::data::gather_batch;
 use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::random::{DEFAULT_SEED, Rng};
-use manabi::{Params, TwoLayerNet};
+use manabi::{Activation, Params, TwoLayerNet};
 
-use super::{ActivationArg, DataArgs};
+use super::args::{DataArgs, choice};
 
 #[derive(Debug, Args)]
 pub struct GradcheckArgs {
@@ -24,8 +24,8 @@ pub struct GradcheckArgs {
     #[arg(long, default_value_t = 50)]
     hidden: usize,
     /// Hidden activation.
-    #[arg(long, value_enum, default_value = "sigmoid")]
-    activation: ActivationArg,
+    #[arg(long, default_value_t = Activation::Sigmoid, value_parser = choice::<Activation>(Activation::ALL.map(Activation::name)))]
+    activation: Activation,
     /// Seed for the initial weights.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
@@ -56,7 +56,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
         0.01,
         &mut rng,
     )
-    .with_activation(args.activation.into());
+    .with_activation(args.activation);
 
     let start = Instant::now();
     let numerical = net.numerical_gradient(&x, &t[..]);
