@@ -336,7 +336,18 @@ fn eval_prints_the_confusion_matrix_and_draws_the_model() {
         })
         .sum();
     assert_eq!(total, 1996, "{out}");
+    // One accuracy: eval prints what train reported for the same weights.
     let dir = base.join("r");
+    let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+    let trained = summary
+        .split("test acc ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        out.contains(&format!("accuracy {trained}")),
+        "train said {trained}:\n{out}"
+    );
     for name in ["mistakes.png", "weights.png"] {
         let path = dir.join(name);
         let img = manabi::report::decode_png(&std::fs::read(&path).unwrap(), &path).unwrap();

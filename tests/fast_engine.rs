@@ -395,3 +395,27 @@ fn the_amx_planes_follow_w1() {
     fast.set_params(&net(50, Activation::Sigmoid, 6).params);
     same(&fast, "after new parameters");
 }
+
+/// The one accuracy (`engine::evaluate`, the fast kernels in f64) is the
+/// book's: `TwoLayerNet::accuracy` on the whole split as one matrix, for a
+/// network as it starts (nearly uniform answers) and after some learning.
+#[test]
+fn evaluate_is_the_books_accuracy() {
+    let data = Dataset::embedded();
+    let all: Vec<usize> = (0..data.test.len()).collect();
+    let (x, t) = gather_batch(&data.test, &all);
+    let config = TrainConfig {
+        iters: 400,
+        ..TrainConfig::default()
+    };
+    let trained = train(&data, &config, &mut ()).unwrap().net;
+    for net in [net(50, Activation::Sigmoid, 2), trained] {
+        let book = net.accuracy(&x, &t[..]);
+        assert_eq!(manabi::engine::evaluate(&net, &data.test), book);
+    }
+    let empty = data.test.take(0);
+    assert_eq!(
+        manabi::engine::evaluate(&TwoLayerNet::new(784, 5, 10, 0.01), &empty),
+        0.0
+    );
+}
