@@ -485,6 +485,14 @@ fn f32_trains_alike_on_every_kernel() {
     };
     let (fma_config, fma) = run(Some("avx512"), "fma");
     let (best_config, best) = run(None, "best");
+    // Each run names its kernels: the levels this test exercised.
+    for config in [&fma_config, &best_config] {
+        let kernels = config
+            .split("\"kernels\": \"")
+            .nth(1)
+            .and_then(|k| k.split('"').next());
+        manabi::engine::testing::exercised(kernels.unwrap_or_else(|| panic!("{config}")));
+    }
     assert!(!fma_config.contains("\"kernels\": \"amx\""), "{fma_config}");
     let amx = best_config.contains("\"kernels\": \"amx\"");
     assert_eq!(fma.len(), 300);

@@ -2,7 +2,7 @@
 
 use manabi::data::Dataset;
 use manabi::data::gather_batch;
-use manabi::engine::testing::FastEngine;
+use manabi::engine::testing::{self, FastEngine};
 use manabi::engine::{Engine, EngineKind, GradientMethod, Precision};
 use manabi::train::{TrainConfig, train};
 use manabi::{Activation, Params, TwoLayerNet};
@@ -43,6 +43,9 @@ fn fast_gradient<F: manabi::engine::testing::Float>(
 
 #[test]
 fn backprop_matches_the_reference() {
+    // The engine runs the level in use, and AMX for f32's x·W1 where it can.
+    testing::runs(testing::level());
+    testing::runs_amx();
     let data = Dataset::embedded();
     let batch: Vec<usize> = (0..100).map(|i| i * 37 % 8004).collect();
     let (x, t) = gather_batch(&data.train, &batch);
@@ -360,7 +363,7 @@ fn the_helpers_copy_of_the_network_stays_equal() {
 /// with too many pixels for the tiles' 32-bit sums do not use them.
 #[test]
 fn the_amx_planes_follow_w1() {
-    use manabi::engine::testing::{self, FastNet, Grads, MAX_D, Slot, W1Planes, sgd_update};
+    use manabi::engine::testing::{FastNet, Grads, MAX_D, Slot, W1Planes, sgd_update};
     let too_big = FastNet::<f32>::from_net(&TwoLayerNet::new(MAX_D + 1, 3, 2, 0.01));
     assert!(too_big.amx_planes().is_none());
     let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 5));
