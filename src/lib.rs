@@ -10,7 +10,7 @@
 //! 2. loss        L = cross_entropy_error(predict(x), t)      TwoLayerNet::loss
 //! 3. gradient    ∂L/∂W for every parameter                   TwoLayerNet::numerical_gradient, ::gradient
 //! 4. update      W ← W − η·∂L/∂W                              Sgd::update
-//! 5. repeat      and once per epoch, train and test accuracy  train::train, train::evaluate
+//! 5. repeat      and once per epoch, train and test accuracy  train::Trainer, engine::evaluate
 //! ```
 //!
 //! The book's experiment, shortened to 300 iterations:
@@ -34,8 +34,8 @@
 //! | [`two_layer_net`] | `TwoLayerNet`: predict, loss, accuracy, both gradients | `ch04/two_layer_net.py`, `ch05/two_layer_net.py` |
 //! | [`optimizer`] | SGD | `common/optimizer.py` |
 //! | [`random`] | seeded `randn`, `choice`, `permutation` | `np.random` |
-//! | [`train`] | the mini-batch loop, epochs, evaluation | `ch04/train_neuralnet.py` |
-//! | [`engine`] | the reference engine (the code above) and the fast one | — |
+//! | [`train`] | the mini-batch loop ([`train::Trainer`]), epochs, history | `ch04/train_neuralnet.py` |
+//! | [`engine`] | the steps an engine computes ([`engine::Engine`]): the reference engine (the code above) and the fast one; the accuracy on a split ([`engine::evaluate`]) | — |
 //! | [`data`] | MNIST files, the embedded mnist-10k, `load_mnist` | `dataset/mnist.py` |
 //! | [`report`] | run folders, the chapter's figures | Matplotlib |
 //! | `serve` | the runs in a browser | — |

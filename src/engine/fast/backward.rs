@@ -35,7 +35,7 @@ pub struct BackwardScratch<F> {
 }
 
 /// Backpropagation through SoftmaxWithLoss, Affine2, the activation and
-/// Affine1, from the activations of [`forward`].
+/// Affine1, from the activations of [`forward`](super::forward::forward).
 pub fn backward<F: Float>(
     net: &FastNet<F>,
     batch: &Batch,
@@ -61,7 +61,7 @@ pub fn backward<F: Float>(
     weight_gradients(net, batch, act, scratch, grads);
 }
 
-/// [`forward`] then [`backward`], with each sample's part of backprop done
+/// [`forward`](super::forward::forward) then [`backward`], with each sample's part of backprop done
 /// in the forward pass's halves, on the thread that has just computed the
 /// sample: one hand-over between the threads fewer.
 pub fn forward_backward<F: Float>(

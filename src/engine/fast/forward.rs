@@ -57,7 +57,7 @@ impl<F: Float> Activations<F> {
 }
 
 /// The forward pass over a batch, its samples in two halves, one per thread
-/// (a half is whole groups of [`GROUP`]: 50 + 50 for a batch of 100).
+/// (a half is whole groups of 5 images: 50 + 50 for a batch of 100).
 pub fn forward<F: Float>(net: &FastNet<F>, batch: &Batch, out: &mut Activations<F>) {
     forward_halves([Own::Read(net), Own::Read(net)], batch, out, true);
 }

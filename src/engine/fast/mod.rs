@@ -79,7 +79,7 @@ pub(crate) fn kernels(precision: Precision) -> &'static str {
 ///
 /// The network is held twice, the same numbers in both: `net`, which the
 /// calling thread reads and updates, and `mirror`, the helper thread's
-/// (see [`team`]). Each forward pass reads all of W1, and the update writes
+/// (see `team.rs`). Each forward pass reads all of W1, and the update writes
 /// all of it: with one copy, the half of W1 updated on one core was pulled
 /// over by the other for the next pass, a cache miss at a time, every
 /// iteration. With two, each thread updates its own copy in full — the same
