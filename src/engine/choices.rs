@@ -1,5 +1,11 @@
 //! What a run chooses about its arithmetic: the precision it computes in and
 //! how step 3 finds the gradient.
+//!
+//! ```text
+//! precision   F = f64 or f32 for every number of the network, its gradient and its activations
+//! gradient    backprop:       ∂L/∂W by the chain rule, layer by layer backwards
+//!             numerical(-fast): ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every θ, h = 1e-4
+//! ```
 
 use crate::names;
 

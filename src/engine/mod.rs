@@ -1,5 +1,10 @@
 //! Engines: where the arithmetic of a training run happens.
 //!
+//! ```text
+//! each iteration, on a batch (x, t):  W ← W − η·∂L/∂W,  L = cross_entropy_error(predict(x), t)
+//! once per epoch, on a split:         accuracy = #{n : argmaxₖ yₙₖ = tₙ} / N
+//! ```
+//!
 //! The training loop in [`crate::train`] is the same five steps whichever
 //! engine runs it ([`Engine`]). Two engines implement them:
 //!

@@ -1,5 +1,10 @@
 //! Panels: which pixels of a few images are lit, block by block.
 //!
+//! ```text
+//! lit(g, b) = { i in block b : x[s, i] ≠ 0 for some image s of group g },  ascending
+//! x: (n, d) bytes  →  n / GROUP groups × d / block blocks of pixel lists
+//! ```
+//!
 //! a1 = x·W1 + b1 adds, for every image, pixel i times row i of W1. A pixel
 //! that is zero adds nothing, and most are zero (81 % of MNIST, 50 % of
 //! Fashion-MNIST). The forward kernel works on [`GROUP`] images at once —
