@@ -39,6 +39,10 @@ pub trait Float:
     const ONE: Self;
     /// "f32" or "f64".
     const NAME: &'static str;
+    /// ln(1 / smallest normal number), negated: below this a, σ(a) =
+    /// 1 / (1 + e⁻ᵃ) is subnormal (or zero), and the fast engine's `activate`
+    /// gives 0 there instead.
+    const SIGMOID_CUT: Self;
     /// From an f64 (rounded for f32).
     fn from_f64(v: f64) -> Self;
     /// To an f64 (exact).
@@ -70,6 +74,7 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f64";
+    const SIGMOID_CUT: Self = -708.396_418_532_264_1;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm64;
     #[cfg(target_arch = "x86_64")]
@@ -118,6 +123,7 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f32";
+    const SIGMOID_CUT: Self = -87.336_54;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm32;
     #[cfg(target_arch = "x86_64")]
