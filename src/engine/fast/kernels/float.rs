@@ -62,6 +62,8 @@ pub trait Float:
     fn as_f32(v: &[Self]) -> Option<&[f32]>;
     /// [`Float::as_f32`], to write.
     fn as_f32_mut(v: &mut [Self]) -> Option<&mut [f32]>;
+    /// A 128-bit register of this type (SSE2, NEON, simd128 or plain).
+    type Xmm: super::vector::Vector<Self>;
     /// An AVX-512 register of this type.
     #[cfg(target_arch = "x86_64")]
     type Zmm: super::vector::Vector<Self>;
@@ -75,6 +77,7 @@ impl Float for f64 {
     const ONE: Self = 1.0;
     const NAME: &'static str = "f64";
     const SIGMOID_CUT: Self = -708.396_418_532_264_1;
+    type Xmm = super::vector128::Xmm64;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm64;
     #[cfg(target_arch = "x86_64")]
@@ -124,6 +127,7 @@ impl Float for f32 {
     const ONE: Self = 1.0;
     const NAME: &'static str = "f32";
     const SIGMOID_CUT: Self = -87.336_54;
+    type Xmm = super::vector128::Xmm32;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm32;
     #[cfg(target_arch = "x86_64")]
