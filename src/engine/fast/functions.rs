@@ -159,6 +159,45 @@ mod tests {
         }
     }
 
+    /// σ(a) is 0 where it would be subnormal, and stays normal (and as
+    /// before) just above the cut.
+    fn sigmoid_is_never_subnormal<F: Float>(cut: f64) {
+        let a: Vec<F> = [
+            -1e6,
+            cut - 1.0,
+            cut - 1e-3,
+            cut + 0.1,
+            cut + 1.0,
+            -30.0,
+            0.0,
+            f64::NAN,
+        ]
+        .iter()
+        .map(|&v| F::from_f64(v))
+        .collect();
+        let mut z = vec![F::ONE; a.len()];
+        activate(Activation::Sigmoid, &a, &mut z);
+        let z: Vec<f64> = z.iter().map(|v| v.to_f64()).collect();
+        assert_eq!(&z[..3], &[0.0; 3], "{} {z:?}", F::NAME);
+        let min = if F::NAME == "f32" {
+            f32::MIN_POSITIVE as f64
+        } else {
+            f64::MIN_POSITIVE
+        };
+        assert!(
+            z[3..7].iter().all(|&v| v >= min && v <= 0.5),
+            "{} {z:?}",
+            F::NAME
+        );
+        assert!(z[7].is_nan());
+    }
+
+    #[test]
+    fn sigmoid_gives_zero_where_it_would_be_subnormal() {
+        sigmoid_is_never_subnormal::<f64>(f64::SIGMOID_CUT);
+        sigmoid_is_never_subnormal::<f32>(f32::SIGMOID_CUT as f64);
+    }
+
     #[test]
     fn softmax_rows_equal_softmax_per_row() {
         softmax_rows_match::<f32>();
