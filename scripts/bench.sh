@@ -90,7 +90,7 @@ variants=(
 if grep -q amx_int8 /proc/cpuinfo 2>/dev/null; then
   variants+=("manabi f32 no AMX|MANABI_SIMD=avx512 $manabi train --data-dir $data --iters $iters --no-save --quiet --precision f32")
 fi
-if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
+if [ "$levels" = 1 ]; then :; elif [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
   variants+=(
     "numpy f64|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float64"
     "numpy f32|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float32"
@@ -98,7 +98,7 @@ if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
 else
   echo "bench.sh: NumPy not found (pip install numpy): timing without it" >&2
 fi
-if [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
+if [ "$levels" = 1 ]; then :; elif [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
   variants+=(
     "torch f32 autograd|$python bench/reference_torch.py --data-dir $data --iters $iters --grad autograd"
     "torch f32 manual|$python bench/reference_torch.py --data-dir $data --iters $iters --grad manual"
