@@ -12,7 +12,9 @@
 //! hands its second task to a helper thread that waits *spinning* between
 //! sections, and sleeps only after a millisecond or so without work
 //! (between evaluations, at the end), so it starts within a fraction of a
-//! microsecond (the hand-over itself is in `kernels/handoff.rs`).
+//! microsecond (the hand-over itself is in `kernels/handoff.rs`). On a busy
+//! machine, where the helper may be waiting for a core, the caller runs the
+//! second task itself once the first is done and the helper has not begun.
 //!
 //! With one thread (`RAYON_NUM_THREADS=1`, a one-core machine, or a target
 //! without threads) there is no helper and `join` runs both tasks in turn:
@@ -27,8 +29,8 @@ use super::kernels::handoff::{self, Helper};
 /// done; a panic in either is raised here once both have stopped.
 pub(crate) fn join<A: FnOnce(), B: FnOnce() + Send>(a: A, b: B) {
     match helper() {
-        // A join inside a helper's task runs in turn, as with one thread.
-        Some(helper) if !handoff::on_helper() => helper.join(a, b),
+        // A join inside a handed-over task runs in turn, as with one thread.
+        Some(helper) if !handoff::in_job() => helper.join(a, b),
         _ => {
             a();
             b();
