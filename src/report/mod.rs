@@ -66,7 +66,8 @@ pub use overfit::{
 };
 pub use recorder::RunRecorder;
 pub use run_config::{
-    DatasetRecord, NetworkRecord, RunConfig, TrainingRecord, parse_activation, sampling_name,
+    DatasetRecord, LearningRateChange, NetworkRecord, RunConfig, TrainingRecord, parse_activation,
+    sampling_name,
 };
 pub use run_folder::{
     CONFIG_FILE, EPOCHS_FILE, METRICS_FILE, RunFolder, RunStatus, SUMMARY_FILE, SavedRun,

@@ -273,6 +273,7 @@ fn summary(id: &str, dir: &Path) -> Value {
         "sizes": config.network.sizes,
         "activation": config.network.activation,
         "learning_rate": t.learning_rate,
+        "learning_rate_changes": t.learning_rate_changes,
         "batch_size": t.batch_size,
         "iters": t.iters,
         "gradient": t.gradient,
