@@ -356,32 +356,35 @@ impl Live {
 
     /// `[[class, probability], …]` for each image of the strip.
     fn predictions(&self, net: &TwoLayerNet) -> Value {
-        let d = self.info.rows * self.info.cols;
-        let n = self.info.labels.len();
-        if n == 0 || net.params.w1.nrows() != d {
-            return json!([]);
-        }
-        let x = Array2::from_shape_fn((n, d), |(r, c)| {
-            f64::from(self.info.strip[r * d + c]) / 255.0
-        });
-        let y = net.predict(&x);
-        Value::Array(
-            y.rows()
-                .into_iter()
-                .map(|row| {
-                    let k = argmax(row);
-                    json!([k, loss_value(row[k])])
-                })
-                .collect(),
-        )
+        strip_predictions(net, &self.info.strip, self.info.labels.len())
     }
+}
+
+/// `[[class, probability], …]`: the network's answer and its confidence for
+/// each of the `n` images laid one after the other in `images` (the strip).
+pub fn strip_predictions(net: &TwoLayerNet, images: &[u8], n: usize) -> Value {
+    let d = net.params.w1.nrows();
+    if n == 0 || images.len() != n * d {
+        return json!([]);
+    }
+    let x = Array2::from_shape_fn((n, d), |(r, c)| f64::from(images[r * d + c]) / 255.0);
+    let y = net.predict(&x);
+    Value::Array(
+        y.rows()
+            .into_iter()
+            .map(|row| {
+                let k = argmax(row);
+                json!([k, loss_value(row[k])])
+            })
+            .collect(),
+    )
 }
 
 /// The strip: the first test image of each class in class order, then the
 /// second of each (so every class is shown, and a strip cut into two rows
 /// of ten lines the classes up), topped up with the next images if some
 /// class has fewer than two.
-fn pick_strip(test: &Split) -> (Vec<u8>, Vec<usize>) {
+pub fn pick_strip(test: &Split) -> (Vec<u8>, Vec<usize>) {
     let mut chosen = Vec::new();
     let mut per_class = [0usize; 10];
     for i in 0..test.len() {
