@@ -113,7 +113,7 @@ function finish(status) {
       bytes[name] = b;
       transfer.push(b.buffer);
     }
-    post({ type: "finished", status, run: { ...files, files: bytes, busy_ms: run.busy } }, transfer);
+    post({ type: "finished", status, run: { ...files, files: bytes, busy_ms: run.busy, wall_ms: performance.now() - run.startedAt } }, transfer);
   } catch (e) {
     fail(e);
   }

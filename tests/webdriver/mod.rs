@@ -348,3 +348,121 @@ impl Driver {
         );
     }
 }
+
+/// A static file server for a test: the files of one folder on
+/// 127.0.0.1, one thread per connection, GET and HEAD only. Every answer
+/// carries the headers that make a page cross-origin isolated (so
+/// TensorFlow.js may use threads). It counts what it serves, so a test
+/// knows everything a page loaded, the worker's fetches included.
+pub struct StaticServer {
+    pub addr: SocketAddr,
+    pub served: std::sync::Arc<std::sync::Mutex<Vec<(String, u64)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StaticServer {
+    pub fn start(root: &Path) -> StaticServer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (root, tally, halt) = (root.to_path_buf(), served.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if halt.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (root, tally) = (root.clone(), tally.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_one(stream, &root, &tally);
+                });
+            }
+        });
+        StaticServer { addr, served, stop }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Bytes served so far, and the paths.
+    pub fn total(&self) -> (u64, Vec<String>) {
+        let served = self.served.lock().unwrap();
+        (
+            served.iter().map(|(_, n)| n).sum(),
+            served.iter().map(|(p, _)| p.clone()).collect(),
+        )
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn serve_one(
+    stream: TcpStream,
+    root: &Path,
+    tally: &std::sync::Mutex<Vec<(String, u64)>>,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let path = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    let file = root.join(path.trim_start_matches('/'));
+    let mut stream = stream;
+    let ok = !path.contains("..") && file.is_file() && (method == "GET" || method == "HEAD");
+    if !ok {
+        let body = "not found";
+        write!(
+            stream,
+            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        return Ok(());
+    }
+    let bytes = std::fs::read(&file)?;
+    let kind = match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\
+         Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n\
+         Connection: close\r\n\r\n",
+        bytes.len()
+    )?;
+    if method == "GET" {
+        stream.write_all(&bytes)?;
+        tally
+            .lock()
+            .unwrap()
+            .push((path.clone(), bytes.len() as u64));
+    }
+    stream.flush()
+}
