@@ -23,12 +23,12 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use ndarray::Array2;
 use serde_json::{Value, json};
 
-use super::encode::{base64, epoch_record, loss_points, loss_value, tiles};
 use crate::data::Split;
-use crate::functions::argmax;
+use crate::report::page::{
+    base64, epoch_record, loss_points, loss_value, pick_strip, strip_predictions, tiles,
+};
 use crate::train::{EpochRecord, History, Observer};
 use crate::two_layer_net::TwoLayerNet;
 
@@ -37,8 +37,6 @@ use crate::two_layer_net::TwoLayerNet;
 pub const MAX_POINTS: usize = 20_000;
 /// Epoch records kept, thinned the same way past this.
 pub const MAX_EPOCHS: usize = 5_000;
-/// Test images in the strip of predictions.
-pub const STRIP_SIZE: usize = 20;
 /// How often the observer hands its numbers over between epochs.
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
@@ -358,73 +356,6 @@ impl Live {
     fn predictions(&self, net: &TwoLayerNet) -> Value {
         strip_predictions(net, &self.info.strip, self.info.labels.len())
     }
-}
-
-/// `[[class, probability], …]`: the network's answer and its confidence for
-/// each of the `n` images laid one after the other in `images` (the strip).
-pub fn strip_predictions(net: &TwoLayerNet, images: &[u8], n: usize) -> Value {
-    let d = net.params.w1.nrows();
-    if n == 0 || images.len() != n * d {
-        return json!([]);
-    }
-    let x = Array2::from_shape_fn((n, d), |(r, c)| f64::from(images[r * d + c]) / 255.0);
-    let y = net.predict(&x);
-    Value::Array(
-        y.rows()
-            .into_iter()
-            .map(|row| {
-                let k = argmax(row);
-                json!([k, loss_value(row[k])])
-            })
-            .collect(),
-    )
-}
-
-/// The strip: the first test image of each class in class order, then the
-/// second of each (so every class is shown, and a strip cut into two rows
-/// of ten lines the classes up), topped up with the next images if some
-/// class has fewer than two.
-pub fn pick_strip(test: &Split) -> (Vec<u8>, Vec<usize>) {
-    let mut chosen = Vec::new();
-    let mut per_class = [0usize; 10];
-    for i in 0..test.len() {
-        let label = test.label(i);
-        if label < 10 && per_class[label] < 2 {
-            per_class[label] += 1;
-            chosen.push(i);
-        }
-        if chosen.len() == STRIP_SIZE {
-            break;
-        }
-    }
-    for i in 0..test.len() {
-        if chosen.len() >= STRIP_SIZE.min(test.len()) {
-            break;
-        }
-        if !chosen.contains(&i) {
-            chosen.push(i);
-        }
-    }
-    // Rank of each image within its class: 0 for the first, 1 for the second, …
-    let rank = |i: usize| {
-        chosen
-            .iter()
-            .filter(|&&j| j < i && test.label(j) == test.label(i))
-            .count()
-    };
-    let mut keyed: Vec<(usize, usize, usize)> = chosen
-        .iter()
-        .map(|&i| (rank(i), test.label(i), i))
-        .collect();
-    keyed.sort_unstable();
-    let chosen: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
-    let images = chosen
-        .iter()
-        .flat_map(|&i| test.image(i))
-        .copied()
-        .collect();
-    let labels = chosen.iter().map(|&i| test.label(i)).collect();
-    (images, labels)
 }
 
 /// The training loop's side of a [`Live`]: an [`Observer`] that costs a

@@ -26,7 +26,6 @@
 //! nothing is written.
 
 pub mod assets;
-pub mod encode;
 pub mod http;
 pub mod live;
 pub mod runs;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::encode::{epoch_record, loss_points, thin, tiles};
 use super::http::{Refusal, Status};
+use crate::report::page::{epoch_record, loss_points, thin, tiles};
 use crate::report::{
     CONFIG_FILE, EPOCHS_FILE, META_ITERATIONS, META_STATUS, METRICS_FILE, RunConfig, WEIGHTS_FILE,
     load_weights, parse_epochs, parse_metrics,

@@ -23,13 +23,13 @@ use std::sync::Arc;
 
 use manabi::data::Dataset;
 use manabi::engine::{self, EngineKind, GradientMethod, Precision};
+use manabi::report::page::{
+    base64, epoch_record, loss_points, loss_value, pick_strip, strip_predictions, thin, tiles,
+};
 use manabi::report::{
     LearningRateChange, META_CONFIG, META_ITERATIONS, META_STATUS, RunConfig, RunStatus,
-    RunSummary, class_names, epochs_csv, metrics_csv, overfitting_verdict, parse_activation,
-    weights_bytes,
+    RunSummary, class_names, epochs_csv, metrics_csv, overfitting_verdict, weights_bytes,
 };
-use manabi::serve::encode::{base64, epoch_record, loss_points, loss_value, thin, tiles};
-use manabi::serve::live::{pick_strip, strip_predictions};
 use manabi::train::{Sampling, TrainConfig, Trainer};
 use manabi::{Activation, TwoLayerNet};
 use serde_json::{Value, json};
@@ -122,16 +122,6 @@ fn positive(settings: &Value, key: &str, what: &str, hi: f64) -> Result<f64, Str
         ));
     }
     Ok(x)
-}
-
-fn gradient_method(name: &str) -> Option<GradientMethod> {
-    [
-        GradientMethod::Backprop,
-        GradientMethod::Numerical,
-        GradientMethod::NumericalFast,
-    ]
-    .into_iter()
-    .find(|g| g.name() == name)
 }
 
 impl Lab {
@@ -238,10 +228,7 @@ impl Lab {
     /// The settings as a training configuration and the training images to
     /// use, or a message naming what is wrong.
     fn settings(&self, s: &Value) -> Result<(TrainConfig, usize), String> {
-        let gradient_name = get(s, "gradient")?.as_str().unwrap_or("");
-        let gradient = gradient_method(gradient_name).ok_or_else(|| {
-            format!("gradient: {gradient_name:?} is not backprop, numerical-fast or numerical")
-        })?;
+        let gradient: GradientMethod = get(s, "gradient")?.as_str().unwrap_or("").parse()?;
         let numerical = gradient == GradientMethod::Numerical;
         let train_size = if numerical {
             NUMERICAL_IMAGES
@@ -253,9 +240,7 @@ impl Lab {
         } else {
             (MAX_HIDDEN, train_size, MAX_ITERS)
         };
-        let activation_name = get(s, "activation")?.as_str().unwrap_or("");
-        let activation: Activation = parse_activation(activation_name)
-            .ok_or_else(|| format!("activation: {activation_name:?} is not sigmoid or relu"))?;
+        let activation: Activation = get(s, "activation")?.as_str().unwrap_or("").parse()?;
         let config = TrainConfig {
             hidden_size: whole(s, "hidden", "hidden units", 1, max_hidden as u64)? as usize,
             learning_rate: positive(s, "lr", "learning rate", MAX_LR)?,
