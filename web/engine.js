@@ -17,6 +17,21 @@ export class EngineCrash extends Error {}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// The module imports nothing the engine calls; a dependency may still
+// declare imports it never uses in this build. Each gets a stand-in that
+// says so if it is ever called.
+function stubs(module) {
+  const imports = {};
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (kind !== "function") continue;
+    imports[from] = imports[from] || {};
+    imports[from][name] = () => {
+      throw new Error(`manabi.wasm called ${from}.${name}, which the page does not provide`);
+    };
+  }
+  return imports;
+}
+
 export class Engine {
   // Fetches and compiles the module at `url` (streaming where the server
   // says application/wasm, from the bytes otherwise).
@@ -29,7 +44,7 @@ export class Engine {
     } else {
       module = await WebAssembly.compile(await response.arrayBuffer());
     }
-    const instance = await WebAssembly.instantiate(module, {});
+    const instance = await WebAssembly.instantiate(module, stubs(module));
     return new Engine(instance, module);
   }
 
