@@ -111,7 +111,7 @@ return {
   train_acc: last ? last.train_acc : null,
   runs: Number(body.runs || 0),
   message: document.getElementById("message").textContent,
-  error: document.getElementById("message").className === "error",
+  alarm: document.getElementById("message").className === "error",
   lr_changes: s.lrChanges || [],
   answer: (document.getElementById("draw") || {dataset: {}}).dataset.answer || "",
   kernels: window.lab && window.lab.info ? window.lab.info.kernels : null,
@@ -262,7 +262,7 @@ fn the_lab_trains_steps_reads_and_downloads() {
     set(&driver, "iters", "ten");
     driver.click("#train");
     let v = wait(&driver, "a message", Duration::from_secs(5), |v| {
-        v["error"] == true
+        v["alarm"] == true
     });
     assert!(v["message"].as_str().unwrap().contains("ten"), "{v}");
     assert_eq!(v["status"], "ready");
@@ -272,7 +272,7 @@ fn the_lab_trains_steps_reads_and_downloads() {
     let v = wait(&driver, "a message", Duration::from_secs(5), |v| {
         v["message"].as_str().unwrap().contains("NaN")
     });
-    assert_eq!(v["error"], true);
+    assert_eq!(v["alarm"], true);
     set(&driver, "lr", "0.1");
     set(&driver, "hidden", "0");
     driver.click("#train");
@@ -292,7 +292,7 @@ fn the_lab_trains_steps_reads_and_downloads() {
         Duration::from_secs(5),
         |v| v["message"].as_str().unwrap().contains("learning rate"),
     );
-    assert_eq!(v["error"], true, "{v}");
+    assert_eq!(v["alarm"], true, "{v}");
     driver.click("#defaults");
 
     // The book's experiment, paused and stepped on the way.
