@@ -378,9 +378,10 @@ fn the_lab_trains_steps_reads_and_downloads() {
     let config = read(&folder.join("config.json"));
     let record: Value = serde_json::from_str(&config).unwrap();
     let kernels = record["training"]["kernels"].as_str().unwrap().to_string();
-    assert!(
-        kernels.contains("wasm"),
-        "the page's run records its kernels: {kernels}"
+    assert_eq!(
+        Some(kernels.as_str()),
+        ready["kernels"].as_str(),
+        "the page's run records the kernels its engine ran"
     );
 
     // The same numbers as the command line at the same kernel level.
