@@ -142,10 +142,23 @@ function setStatus(status) {
   for (const el of $("settings").querySelectorAll("input, select, button")) el.disabled = !ready || !idle;
 }
 
+// The line under the buttons: a key of i18n.js with its values (said
+// again in the other language when the reader switches), or a plain text
+// (the engine's own words).
+let said = { text: "", error: false };
 function say(text, error = false) {
+  said = { text, error };
+  show();
+}
+function sayKey(key, vars = {}, error = false) {
+  said = { key, vars, error };
+  show();
+}
+function show() {
+  const text = said.key ? t(said.key, said.vars) : said.text;
   $("message").textContent = text;
-  $("message").className = error ? "error" : "";
-  if (error) lab.lastError = text;
+  $("message").className = said.error ? "error" : "";
+  if (said.error) lab.lastError = text;
 }
 
 // ---------------------------------------------------------------- the worker
@@ -168,7 +181,7 @@ function crashed(message) {
   lab.run = null;
   for (const resolve of lab.predictions.values()) resolve(null);
   lab.predictions.clear();
-  say(t("lab.crashed", { message }), true);
+  sayKey("lab.crashed", { message }, true);
   lab.info = null;
   setStatus("failed");
   startWorker();
@@ -188,7 +201,7 @@ function onMessage(m) {
       }
       gradientNote();
       setStatus("ready");
-      if (lab.status !== "failed") say(t("lab.ready"));
+      if (lab.status !== "failed") sayKey("lab.ready");
       if (first && params.get("run") === "1") train();
       break;
     }
@@ -206,7 +219,7 @@ function onMessage(m) {
       if (u.first_iteration_ms !== undefined && lab.firstIterationMs === null) {
         lab.firstIterationMs = performance.now();
         document.body.dataset.firstIterationMs = String(Math.round(lab.firstIterationMs));
-        say(t("lab.started", { ms: Math.round(u.first_iteration_ms), first: Math.round(lab.firstIterationMs) }));
+        sayKey("lab.started", { ms: Math.round(u.first_iteration_ms), first: Math.round(lab.firstIterationMs) });
       }
       if (u.status) setStatus(u.status);
       const after = live.state.net && live.state.net.version;
@@ -214,7 +227,7 @@ function onMessage(m) {
       break;
     }
     case "lr":
-      say(t("lab.lrChanged", { lr: m.lr, iteration: fmtInt(m.iteration) }));
+      sayKey("lab.lrChanged", { lr: m.lr, iteration: fmtInt(m.iteration) });
       break;
     case "prediction": {
       const resolve = lab.predictions.get(m.id);
@@ -356,6 +369,7 @@ function main() {
   translate();
   onLanguage(() => {
     setStatus(lab.status);
+    show();
     gradientNote();
     if (lab.info) $("engine-line").textContent = t("lab.engine", { version: lab.info.version, kernels: lab.info.kernels });
   });

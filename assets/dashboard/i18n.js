@@ -125,7 +125,7 @@ export const STRINGS = {
     "lab.engine": "engine: manabi {version} compiled to WebAssembly ({kernels}), in a Web Worker",
     "lab.loadingEngine": "loading the engine…",
     "lab.ready": "Ready. Press Train.",
-    "lab.started": "Started in {ms} ms (from opening the page to the first iteration: {first} ms).",
+    "lab.started": "The first iteration ran {ms} ms after Train was pressed ({first} ms after the page was opened).",
     "lab.numericalNote":
       "The book's numerical gradient nudges every parameter by ±h and runs the network twice for each: {params} parameters mean {passes} forward passes of the batch per iteration. So this runs on a tiny subset — the first {images} training images, at most {hidden} hidden units and batches of at most {batch} — and still takes a while per iteration: backprop gets the same gradient from one forward and one backward pass.",
     "lab.numericalFastNote":
@@ -254,7 +254,7 @@ export const STRINGS = {
     "lab.engine": "エンジン: WebAssembly にコンパイルした manabi {version}（{kernels}）、Web Worker で実行",
     "lab.loadingEngine": "エンジンを読み込み中…",
     "lab.ready": "準備ができました。「学習」を押してください。",
-    "lab.started": "{ms} ms で開始（ページを開いてから最初の繰り返しまで {first} ms）。",
+    "lab.started": "「学習」を押してから {ms} ms で最初の繰り返しを実行しました（ページを開いてから {first} ms）。",
     "lab.numericalNote":
       "本の数値微分は、パラメータを 1 つずつ ±h だけずらして、そのたびにネットワークを 2 回計算します: パラメータが {params} 個なら、1 回の繰り返しでミニバッチの順伝播が {passes} 回です。そのため、ここでは小さなデータで実行します（最初の {images} 枚の訓練データ、隠れ層は {hidden} ユニットまで、バッチは {batch} まで）。それでも 1 回の繰り返しに時間がかかります: 誤差逆伝播法なら、順伝播と逆伝播の 1 回ずつで同じ勾配が求まります。",
     "lab.numericalFastNote":
