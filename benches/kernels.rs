@@ -12,17 +12,12 @@ use std::time::Instant;
 use manabi::TwoLayerNet;
 use manabi::data::{DataHome, Dataset, DatasetName, Resolved, resolve};
 use manabi::engine::Engine;
-use manabi::engine::fast::batch::Batch;
-use manabi::engine::fast::batch::scale_table;
-use manabi::engine::fast::float::Float;
-use manabi::engine::fast::net::FastNet;
-use manabi::engine::fast::panel::Panels;
-use manabi::engine::fast::{
-    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, hidden_layer,
-    numerical, sgd_update,
+use manabi::engine::GradientMethod;
+use manabi::engine::testing::{
+    Activations, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels, accuracy,
+    backward, forward, hidden_layer, scale_table, sgd_update,
 };
 use manabi::random::Rng;
-use manabi::train::GradientMethod;
 
 /// Median seconds per call of `f`, over `reps` timed calls after a warm-up.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -138,7 +133,7 @@ fn main() {
         data.train.len(),
         data.test.len(),
         rayon::current_num_threads(),
-        manabi::engine::fast::simd::level().name()
+        manabi::engine::testing::level().name()
     );
     let net = TwoLayerNet::new(data.train.pixels_per_image(), 50, 10, 0.01);
     stages::<f32>(&data, &net);
@@ -160,5 +155,4 @@ fn main() {
             literal
         );
     }
-    let _ = numerical::H;
 }

@@ -286,6 +286,36 @@ fn train_neuralnet_learns_and_meets_its_target() {
     assert!(out.trim_end().ends_with(": ok"), "{out}");
 }
 
+/// The book's loop (the reference engine's code) and `--fast` (the same
+/// loop on the fast engine) report the same accuracies.
+#[test]
+fn train_neuralnet_runs_alike_on_the_fast_engine() {
+    let epochs = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("train acc, test acc | ") || l.starts_with("final test acc"))
+            .map(String::from)
+            .collect()
+    };
+    let book = stdout_of("ch04_train_neuralnet", &["--iters", "200", "--target", "0"]);
+    let fast = stdout_of(
+        "ch04_train_neuralnet",
+        &["--iters", "200", "--target", "0", "--fast"],
+    );
+    assert!(
+        book.lines()
+            .next()
+            .unwrap_or("")
+            .ends_with("reference engine"),
+        "{book}"
+    );
+    assert!(
+        fast.lines().next().unwrap_or("").ends_with("fast engine"),
+        "{fast}"
+    );
+    assert_eq!(epochs(&book).len(), 4, "{book}");
+    assert_eq!(epochs(&book), epochs(&fast));
+}
+
 #[test]
 fn train_neuralnet_fails_below_its_target() {
     let out = run(
