@@ -24,9 +24,13 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 cargo build --release --locked --quiet --target wasm32-unknown-unknown \
   -p manabi-web --target-dir target/web
 
+# Without what only wasm-bindgen reads (scripts/trim-wasm.rs says what),
+# trimmed by a one-file program rustc builds.
+rustc --edition 2024 -O -o target/web/trim-wasm scripts/trim-wasm.rs
+
 rm -rf "$out"
 mkdir -p "$out"
-cp target/web/wasm32-unknown-unknown/release/manabi_web.wasm "$out/manabi.wasm"
+target/web/trim-wasm target/web/wasm32-unknown-unknown/release/manabi_web.wasm "$out/manabi.wasm" > /dev/null
 cp web/index.html web/lab.js web/lab.css web/worker.js web/engine.js web/zip.js "$out/"
 # The panels shared with the dashboard `manabi train --serve` shows.
 cp assets/dashboard/panels.js assets/dashboard/chart.js assets/dashboard/draw.js \
