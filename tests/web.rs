@@ -14,8 +14,8 @@
 //! - the page loads nothing from elsewhere, and at most 3 MB in all.
 //!
 //! Screenshots of the English and Japanese pages go to
-//! `target/tmp/web/` (`MANABI_WEB_SHOTS=DIR` puts them elsewhere, as
-//! `scripts/web-shots.sh` does for the README).
+//! `target/tmp/web/` (`MANABI_WEB_SHOTS=docs/figures` puts them where the
+//! README shows them).
 //!
 //! Needs Chromium and chromedriver (as `tests/browser.rs`) and the
 //! wasm32-unknown-unknown target (`rustup target add

@@ -200,8 +200,11 @@ function onMessage(m) {
         fill(fromAddress());
       }
       gradientNote();
+      // After a crash, the crash's message stays (it says the engine was
+      // restarted).
+      const restarted = lab.status === "failed";
       setStatus("ready");
-      if (lab.status !== "failed") sayKey("lab.ready");
+      if (!restarted) sayKey("lab.ready");
       if (first && params.get("run") === "1") train();
       break;
     }
