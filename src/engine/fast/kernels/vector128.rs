@@ -231,14 +231,14 @@ mod ops {
     /// a·b, then + c (`f32x4.mul`, `f32x4.add`): no fused multiply-add.
     #[inline(always)]
     pub fn madd_f32(a: v128, b: v128, c: v128) -> v128 {
-        // SAFETY: this module is built only with simd128.
-        unsafe { f32x4_add(f32x4_mul(a, b), c) }
+        // Safe to call: this module is built only with simd128.
+        f32x4_add(f32x4_mul(a, b), c)
     }
     /// a·b, then + c.
     #[inline(always)]
     pub fn madd_f64(a: v128, b: v128, c: v128) -> v128 {
-        // SAFETY: this module is built only with simd128.
-        unsafe { f64x2_add(f64x2_mul(a, b), c) }
+        // Safe to call: this module is built only with simd128.
+        f64x2_add(f64x2_mul(a, b), c)
     }
 }
 

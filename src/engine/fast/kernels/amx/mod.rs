@@ -34,9 +34,6 @@
 //! | [`planes`] | W1 as the three byte planes of 24-bit fixed point ([`W1Planes`]) |
 //! | [`tiles`] | whether the tile unit is there ([`available`]), the tile products and the f32 sums made from them ([`x_w1`]) |
 
-// Off x86-64 the tile unit is never there: its code is kept, unused.
-#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
-
 mod planes;
 mod tiles;
 
