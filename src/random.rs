@@ -85,10 +85,12 @@ impl Rng {
         // 1 − uniform() lies in (0, 1], so the logarithm is finite.
         let u1 = 1.0 - self.uniform();
         let u2 = self.uniform();
-        let r = (-2.0 * u1.ln()).sqrt();
+        // libm's ln, sin and cos rather than the system C library's: the same
+        // bits on every platform, the browser's build included.
+        let r = (-2.0 * libm::log(u1)).sqrt();
         let theta = std::f64::consts::TAU * u2;
-        self.spare_normal = Some(r * theta.sin());
-        r * theta.cos()
+        self.spare_normal = Some(r * libm::sin(theta));
+        r * libm::cos(theta)
     }
 
     /// `np.random.randn(rows, cols)`: a matrix of N(0, 1) numbers, row by row.

@@ -22,7 +22,7 @@
 //! number of iterations (80), so every epoch is evaluated.
 
 use std::borrow::Borrow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::data::Dataset;
 use crate::engine::{self, Engine, EngineKind, GradientMethod, Precision};
@@ -466,7 +466,7 @@ impl<D: Borrow<Dataset>> Trainer<D> {
     /// to the history). A loss that is not finite means learning diverged:
     /// [`train_from`] stops there.
     pub fn step(&mut self) -> f64 {
-        let started = Instant::now();
+        let started = stopwatch();
         // 1. mini-batch: batch_size samples picked at random
         let batch_mask = self.sampler.next(&mut self.rng);
         let train_set = &self.data.borrow().train;
@@ -480,7 +480,7 @@ impl<D: Borrow<Dataset>> Trainer<D> {
         let loss = self.engine.update_and_loss(self.config.learning_rate);
         self.history.loss.push(loss);
         self.iterations += 1;
-        self.busy += started.elapsed();
+        self.busy += started();
         loss
     }
 
@@ -494,11 +494,11 @@ impl<D: Borrow<Dataset>> Trainer<D> {
     /// appended to the history. Measured after the last iteration run (the
     /// first, 0, before any).
     pub fn evaluate(&mut self) -> EpochRecord {
-        let started = Instant::now();
+        let started = stopwatch();
         let data = self.data.borrow();
         let train_acc = self.engine.accuracy(&data.train);
         let test_acc = self.engine.accuracy(&data.test);
-        self.busy += started.elapsed();
+        self.busy += started();
         let iteration = self.iterations.saturating_sub(1);
         let record = EpochRecord {
             epoch: iteration / self.iter_per_epoch,
@@ -554,6 +554,21 @@ impl<D: Borrow<Dataset>> Trainer<D> {
             history: self.history,
             iterations: self.iterations,
         }
+    }
+}
+
+/// A stopwatch: the time since it was started, when called. A browser's
+/// wasm32 has no clock (`Instant::now` panics there): its stopwatch says
+/// zero, and the lab (`web/`) records the time its page measured instead.
+fn stopwatch() -> impl FnOnce() -> Duration {
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    {
+        let started = std::time::Instant::now();
+        move || started.elapsed()
+    }
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    {
+        || Duration::ZERO
     }
 }
 

@@ -1,7 +1,9 @@
 //! The dashboard in a real browser: headless Chromium, driven by
 //! chromedriver over WebDriver (a few JSON requests, sent by hand below),
 //! opens the page while `manabi train --serve` runs, sees the charts' data
-//! grow, waits for the end of the run, then overlays two finished runs.
+//! grow, draws a digit on the drawing panel and checks the page's answer
+//! against the library's, waits for the end of the run, then overlays two
+//! finished runs.
 //! Screenshots of the page mid-run and after it are left in Cargo's
 //! target tmp folder (`target/tmp/browser/`).
 //!
@@ -10,211 +12,17 @@
 //! why it did not run and passes — except under `CI=true`, where it fails.
 //! `MANABI_CHROMIUM` and `MANABI_CHROMEDRIVER` name other binaries.
 
+mod webdriver;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-/// The first of `names` found on PATH (or the path in `env`, if set).
-fn find(env: &str, names: &[&str]) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(env) {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
-}
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Kills a child process when dropped, whatever happens to the test; with
-/// `group`, the process group it leads as well.
-struct Reaped {
-    child: Child,
-    group: bool,
-}
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        if self.group {
-            // chromedriver leads its own process group: the browser it
-            // started goes with it, even if no session ever opened.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A WebDriver session: JSON over HTTP/1.1 to chromedriver, one request
-/// per connection.
-struct Driver {
-    addr: SocketAddr,
-    session: String,
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut s = TcpStream::connect(addr).expect("chromedriver accepts connections");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    // chromedriver keeps the connection open: read the head, then exactly
-    // the body it announces (by length, or in chunks).
-    let mut reader = BufReader::new(s);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "chromedriver hung up"
-        );
-        if line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    let lower = head.to_lowercase();
-    let body = if lower.contains("transfer-encoding: chunked") {
-        let mut body = Vec::new();
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).unwrap();
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            let mut chunk = vec![0u8; n + 2];
-            reader.read_exact(&mut chunk).unwrap();
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-        String::from_utf8(body).unwrap()
-    } else {
-        let n: usize = lower
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0u8; n];
-        reader.read_exact(&mut body).unwrap();
-        String::from_utf8(body).unwrap()
-    };
-    let value: Value = serde_json::from_str(&body)
-        .unwrap_or_else(|e| panic!("chromedriver said {head} / {body} ({e})"));
-    if let Some(error) = value["value"].get("error") {
-        panic!(
-            "WebDriver {method} {path}: {error}: {}",
-            value["value"]["message"]
-        );
-    }
-    value["value"].clone()
-}
-
-impl Driver {
-    fn start(addr: SocketAddr, chromium: &Path, profile: &Path) -> Driver {
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-            &format!("--user-data-dir={}", profile.display()),
-        ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
-            "goog:loggingPrefs": {"browser": "ALL"},
-        }}});
-        let value = http(addr, "POST", "/session", Some(&caps));
-        Driver {
-            addr,
-            session: value["sessionId"].as_str().unwrap().to_string(),
-        }
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        http(
-            self.addr,
-            method,
-            &format!("/session/{}{path}", self.session),
-            body,
-        )
-    }
-
-    fn go(&self, url: &str) {
-        self.call("POST", "/url", Some(&json!({ "url": url })));
-    }
-
-    fn script(&self, code: &str) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(&json!({"script": code, "args": []})),
-        )
-    }
-
-    fn screenshot(&self, file: &Path) {
-        let b64 = self.call("GET", "/screenshot", None);
-        std::fs::write(file, decode_base64(b64.as_str().unwrap())).unwrap();
-    }
-
-    /// The page's messages (errors from scripts, refused loads).
-    fn console(&self) -> Vec<Value> {
-        self.call("POST", "/se/log", Some(&json!({"type": "browser"})))
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let path = format!("/session/{}", self.session);
-        let _ = std::panic::catch_unwind(|| http(self.addr, "DELETE", &path, None));
-    }
-}
-
-fn decode_base64(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = text.bytes().filter(|&c| c != b'=' && c != b'\n').collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (k, &c) in chunk.iter().enumerate() {
-            n |= u32::from(value(c)) << (18 - 6 * k);
-        }
-        for k in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * k)) as u8);
-        }
-    }
-    out
-}
+use webdriver::{Driver, Reaped};
 
 /// What the page shows, read from the DOM: the status, how many points
 /// each chart drew and up to where, the tiles' and the strip's version.
@@ -234,6 +42,122 @@ return {
 };
 "##;
 
+/// A seven, as offsets in CSS pixels from the centre of the drawing pad
+/// (280 × 280): the top bar, then the downstroke.
+const SEVEN: [(i64, i64); 6] = [
+    (-70, -90),
+    (70, -90),
+    (50, -40),
+    (25, 10),
+    (5, 60),
+    (-5, 100),
+];
+
+/// What the drawing panel holds: the drawing as grey pixels, the 28×28
+/// the network saw, its ten probabilities and how many answers it gave.
+const DRAWN: &str = r##"
+const d = window.manabiDraw;
+return { grey: d.last.grey ? Array.from(d.last.grey) : null,
+         pixels: d.last.pixels ? Array.from(d.last.pixels) : null,
+         probs: d.last.probs, answered: d.last.answered,
+         answer: document.getElementById("draw").dataset.answer };
+"##;
+
+/// A GET to the page's server, as the page makes it: the JSON answer.
+fn get_json(base: &str, path: &str) -> Value {
+    let host = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut s = TcpStream::connect(&host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+    serde_json::from_str(body).unwrap()
+}
+
+fn f64s(b64: &Value) -> Vec<f64> {
+    webdriver::decode_base64(b64.as_str().unwrap())
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+fn drawing_matches_the_library(driver: &Driver, url: &str) {
+    // Ask again now that the network is final, and wait for the answer.
+    let before = driver.script(DRAWN);
+    assert!(
+        before["pixels"].is_array(),
+        "the drawing was seen: {}",
+        before["answer"]
+    );
+    driver.script("window.manabiDraw.networkChanged(); return null;");
+    let start = Instant::now();
+    let drawn = loop {
+        let v = driver.script(DRAWN);
+        if v["answered"].as_f64() > before["answered"].as_f64() && !v["probs"].is_null() {
+            break v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no answer to the drawing: {}",
+            v["answer"]
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let grey: Vec<u8> = serde_json::from_value(drawn["grey"].clone()).unwrap();
+    let pixels: Vec<u8> = serde_json::from_value(drawn["pixels"].clone()).unwrap();
+    let probs: Vec<f64> = serde_json::from_value(drawn["probs"].clone()).unwrap();
+    assert_eq!(grey.len(), 280 * 280);
+    assert!(
+        grey.iter().filter(|&&g| g < 128).count() > 500,
+        "ink on the pad"
+    );
+    let image = manabi::report::GreyImage {
+        width: 280,
+        height: 280,
+        pixels: grey,
+    };
+    assert_eq!(
+        manabi::report::to_mnist(&image).unwrap(),
+        pixels,
+        "the page prepares a drawing as manabi predict does"
+    );
+    let w = get_json(url, "/api/live/weights");
+    let sizes: Vec<usize> = serde_json::from_value(w["sizes"].clone()).unwrap();
+    let (i, h, o) = (sizes[0], sizes[1], sizes[2]);
+    let params = manabi::Params {
+        w1: ndarray::Array2::from_shape_vec((i, h), f64s(&w["w1"])).unwrap(),
+        b1: ndarray::Array1::from_vec(f64s(&w["b1"])),
+        w2: ndarray::Array2::from_shape_vec((h, o), f64s(&w["w2"])).unwrap(),
+        b2: ndarray::Array1::from_vec(f64s(&w["b2"])),
+    };
+    let net = manabi::TwoLayerNet {
+        params,
+        activation: manabi::Activation::Sigmoid,
+    };
+    let x = ndarray::Array2::from_shape_fn((1, i), |(_, k)| f64::from(pixels[k]) / 255.0);
+    let y = net.predict(&x);
+    assert_eq!(probs.len(), 10);
+    for (k, (&page, &lib)) in probs.iter().zip(y.row(0)).enumerate() {
+        assert!(
+            (page - lib).abs() < 1e-12,
+            "class {k}: the page says {page}, the library {lib}"
+        );
+    }
+    let best = (0..10)
+        .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
+        .unwrap();
+    assert_eq!(drawn["answer"], best.to_string());
+    eprintln!("the drawing reads as {best} ({:.3})", probs[best]);
+}
+
 fn poll(driver: &Driver, what: &str, limit: Duration, until: impl Fn(&Value) -> bool) -> Value {
     let start = Instant::now();
     loop {
@@ -249,29 +173,8 @@ fn poll(driver: &Driver, what: &str, limit: Duration, until: impl Fn(&Value) -> 
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn the_page_follows_a_run_in_a_real_browser() {
-    let chromium = find(
-        "MANABI_CHROMIUM",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let chromedriver = find("MANABI_CHROMEDRIVER", &["chromedriver"]);
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        let why = "chromium and chromedriver are not installed (Debian: apt-get install -y chromium chromium-driver)";
-        if under_ci() {
-            panic!("CI=true but {why}; .ci/run installs them");
-        }
-        eprintln!("browser test not run: {why}");
-        return;
-    };
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&shots).unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -299,27 +202,11 @@ fn the_page_follows_a_run_in_a_real_browser() {
     );
 
     // The browser, ready before training starts.
-    let port = free_port();
-    let _driver_process = Reaped {
-        child: Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-        group: true,
+    let Some((_driver_process, driver)) =
+        webdriver::launch(&tmp.path().join("profile"), &tmp.path().join("downloads"))
+    else {
+        return;
     };
-    let driver_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(driver_addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let driver = Driver::start(driver_addr, &chromium, &tmp.path().join("profile"));
 
     // A run long enough to be watched (a few seconds on two cores).
     let mut train = Reaped {
@@ -380,6 +267,10 @@ fn the_page_follows_a_run_in_a_real_browser() {
     );
     assert_eq!(first["tile_units"], 50);
 
+    // Draw a digit while it trains: a seven, with a pen.
+    driver.stroke("#draw .pad", &SEVEN[..2]);
+    driver.stroke("#draw .pad", &SEVEN[1..]);
+
     // The end: every iteration and evaluation is on the page.
     let end = poll(
         &driver,
@@ -393,6 +284,13 @@ fn the_page_follows_a_run_in_a_real_browser() {
         end["loss_x"], 19_999.0,
         "the last iteration is on the chart"
     );
+
+    // The drawing, answered by the network the page ran itself from the
+    // weights it read: the same 28×28 as `manabi predict` would make of the
+    // drawing, and the same probabilities as the library's forward pass.
+    drawing_matches_the_library(&driver, &url);
+    driver.script("document.getElementById('draw').scrollIntoView(); return null;");
+    driver.screenshot(&shots.join("draw.png"));
 
     // The finished runs: both listed; tick them to overlay their curves.
     let overlay = r##"

@@ -294,3 +294,57 @@ fn the_weights_read_the_same_outside_rust() {
         "python: {stdout}, manabi: {manabi_acc}"
     );
 }
+
+/// A run whose learning rate changed mid-run (as the lab page records it):
+/// `eval` and `serve` read it, `--resume` goes on with the last rate, and a
+/// change that makes no sense is refused by name.
+#[test]
+fn learning_rate_changes_are_read_by_eval_serve_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(
+        tmp.path(),
+        &["train", "--iters", "160", "--out", "runs/lab", "--quiet"],
+    );
+    let path = tmp.path().join("runs/lab/config.json");
+    let text = read(&path);
+    assert!(!text.contains("learning_rate_changes"), "none recorded");
+    let changed = text.replace(
+        "\"learning_rate\": 0.1,",
+        "\"learning_rate\": 0.1,\n    \"learning_rate_changes\": [{\"iteration\": 100, \"lr\": 0.5}],",
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&path, &changed).unwrap();
+
+    let eval = ok(tmp.path(), &["eval", "--run", "runs/lab"]);
+    assert!(eval.contains("accuracy"), "{eval}");
+    let record = RunConfig::read(&path).unwrap();
+    assert_eq!(record.training.lr_at(99), 0.1);
+    assert_eq!(record.training.lr_at(100), 0.5);
+
+    // The list `manabi serve` gives the page carries the changes.
+    let dir = manabi::serve::RunsDir::new(&tmp.path().join("runs")).unwrap();
+    let list = dir.list();
+    assert_eq!(
+        list[0]["learning_rate_changes"],
+        serde_json::json!([{"iteration": 100, "lr": 0.5}])
+    );
+
+    // Resuming continues at the rate in force at the end, and keeps the record.
+    ok(
+        tmp.path(),
+        &["train", "--resume", "runs/lab", "--iters", "200", "--quiet"],
+    );
+    let resumed = RunConfig::read(&path).unwrap();
+    assert_eq!(resumed.training.learning_rate_changes.len(), 1);
+    assert_eq!(resumed.train_config(&path).unwrap().learning_rate, 0.5);
+
+    // Nonsense is refused, naming the file and the change.
+    std::fs::write(&path, changed.replace("\"lr\": 0.5", "\"lr\": -1")).unwrap();
+    let out = manabi(tmp.path(), &["eval", "--run", "runs/lab"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.json") && err.contains("learning_rate_changes[0]"),
+        "{err}"
+    );
+}

@@ -222,7 +222,13 @@ fn every_endpoint_answers() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(page.text().contains("<canvas id=\"loss-chart\""));
+    assert!(page.text().contains("<section id=\"live\""));
+    // The panels are built by the shared page code.
+    assert!(
+        get(a, "/panels.js")
+            .text()
+            .contains("<canvas id=\"loss-chart\"")
+    );
     // Everything from this server: no address of another in the page.
     assert!(!page.text().contains("http://") && !page.text().contains("https://"));
     assert!(
@@ -233,6 +239,9 @@ fn every_endpoint_answers() {
     for (path, kind) in [
         ("/app.js", "text/javascript"),
         ("/chart.js", "text/javascript"),
+        ("/panels.js", "text/javascript"),
+        ("/draw.js", "text/javascript"),
+        ("/i18n.js", "text/javascript"),
         ("/style.css", "text/css"),
         ("/favicon.svg", "image/svg+xml"),
     ] {
@@ -259,6 +268,9 @@ fn every_endpoint_answers() {
     assert_eq!(live["config"]["network"]["sizes"][1], 50);
     assert_eq!(live["strip"]["labels"].as_array().unwrap().len(), 20);
     assert_eq!(live["loss"].as_array().unwrap().len(), 0);
+
+    // No network before the first evaluation: nothing to draw with yet.
+    assert_eq!(get(a, "/api/live/weights").status, 404);
 
     let mut events = Events::open(a);
     let (name, snapshot) = events.next().unwrap();

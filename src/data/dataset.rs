@@ -256,11 +256,14 @@ impl Dataset {
     }
 
     /// Decodes four sources (as [`FILE_NAMES`]) into a data set. The training
-    /// images, the bulk of the work, decode on a second thread meanwhile.
+    /// images, the bulk of the work, decode on a second thread meanwhile,
+    /// or after the rest where there are no threads (a browser's wasm32).
     pub(crate) fn assemble(name: String, sources: [Source; 4]) -> Result<Dataset, DataError> {
         let [train_images, train_labels, test_images, test_labels] = &sources;
         let (train_pixels, rest) = std::thread::scope(|s| {
-            let train = s.spawn(|| train_images.images());
+            let train = std::thread::Builder::new()
+                .spawn_scoped(s, || train_images.images())
+                .ok();
             let rest = (|| {
                 Ok::<_, DataError>((
                     train_labels.labels()?,
@@ -268,9 +271,12 @@ impl Dataset {
                     test_labels.labels()?,
                 ))
             })();
-            let train = train
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let train = match train {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => train_images.images(),
+            };
             (train, rest)
         });
         let train_pixels = train_pixels?;

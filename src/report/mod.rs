@@ -13,6 +13,7 @@
 //! | confusion matrix, worst mistakes | [`Evaluation`], [`plot_mistakes`] | — |
 //! | a picture of a digit, MNIST-style | [`read_grey_image`], [`to_mnist`] | — |
 //! | overfitting, before and after | [`rule_of_thumb`], [`overfitting_verdict`] | §4.5.3 |
+//! | a run as a page draws it: curves, W1 tiles, test digits | [`page`] | — |
 //!
 //! Figures are drawn with plotters and the DejaVu Sans font bundled in the
 //! program, so they look the same on every machine and need no system font
@@ -33,6 +34,7 @@ mod loss_plot;
 mod metrics;
 mod mistakes_image;
 mod overfit;
+pub mod page;
 mod recorder;
 mod run_config;
 mod run_folder;
@@ -65,7 +67,7 @@ pub use overfit::{
     OVERFIT_GAP, SAMPLES_PER_PARAMETER, Verdict, overfitting_verdict, rule_of_thumb,
 };
 pub use recorder::RunRecorder;
-pub use run_config::{DatasetRecord, NetworkRecord, RunConfig, TrainingRecord};
+pub use run_config::{DatasetRecord, LearningRateChange, NetworkRecord, RunConfig, TrainingRecord};
 pub use run_folder::{
     CONFIG_FILE, EPOCHS_FILE, METRICS_FILE, RunFolder, RunStatus, SUMMARY_FILE, SavedRun,
     WEIGHTS_FILE,

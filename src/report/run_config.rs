@@ -4,6 +4,20 @@
 //!
 //! [`RunConfig`] is the file's content; [`RunConfig::train_config`] turns it
 //! back into the [`TrainConfig`] a resumed run continues with.
+//!
+//! A run whose learning rate was changed while it trained (the lab page's
+//! "learning rate from the next iteration") records each change in
+//! `training.learning_rate_changes`:
+//!
+//! ```json
+//! "learning_rate": 0.1,
+//! "learning_rate_changes": [{"iteration": 2000, "lr": 0.5}]
+//! ```
+//!
+//! `learning_rate` is the rate the run started with, and each change holds
+//! from its (0-based) iteration on. Runs without changes leave the field
+//! out, so their `config.json` is as it always was, and older records read
+//! as runs without changes.
 
 use std::path::{Path, PathBuf};
 
@@ -86,6 +100,78 @@ pub struct TrainingRecord {
     /// written before it was kept.
     #[serde(default)]
     pub kernels: String,
+    /// Changes of the learning rate made while the run trained, in the
+    /// order of their iterations; empty (and left out of the file) for a
+    /// run that kept `learning_rate` throughout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learning_rate_changes: Vec<LearningRateChange>,
+}
+
+/// A learning rate set while a run trained: iterations from `iteration`
+/// (0-based, the first one run with it) on use `lr`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LearningRateChange {
+    /// The first iteration run with the new rate.
+    pub iteration: usize,
+    /// The new learning rate η.
+    pub lr: f64,
+}
+
+impl TrainingRecord {
+    /// The learning rate iteration `i` (0-based) ran with.
+    ///
+    /// ```
+    /// use manabi::report::{LearningRateChange, RunConfig};
+    /// use manabi::train::TrainConfig;
+    /// let data = manabi::data::Dataset::embedded();
+    /// let mut record = RunConfig::new(&TrainConfig::default(), &data, None, 8004);
+    /// record.training.learning_rate_changes = vec![LearningRateChange { iteration: 100, lr: 0.5 }];
+    /// assert_eq!(record.training.lr_at(99), 0.1);
+    /// assert_eq!(record.training.lr_at(100), 0.5);
+    /// ```
+    pub fn lr_at(&self, i: usize) -> f64 {
+        self.learning_rate_changes
+            .iter()
+            .rev()
+            .find(|c| c.iteration <= i)
+            .map_or(self.learning_rate, |c| c.lr)
+    }
+
+    /// The learning rate in force after the last change (the starting one
+    /// if none): what a resumed run continues with.
+    pub fn final_lr(&self) -> f64 {
+        self.learning_rate_changes
+            .last()
+            .map_or(self.learning_rate, |c| c.lr)
+    }
+
+    /// Checks the changes: each rate finite and above 0, each iteration
+    /// after the one before (and after 0: a rate from the start is
+    /// `learning_rate`) and at most `iters`. The message names the change.
+    pub fn check_learning_rate_changes(&self) -> Result<(), String> {
+        let mut after = 0;
+        for (k, c) in self.learning_rate_changes.iter().enumerate() {
+            let which = format!(
+                "learning_rate_changes[{k}] (iteration {}, lr {})",
+                c.iteration, c.lr
+            );
+            if !(c.lr.is_finite() && c.lr > 0.0) {
+                return Err(format!(
+                    "{which}: the learning rate must be a number above 0"
+                ));
+            }
+            if c.iteration <= after {
+                return Err(format!(
+                    "{which}: changes must come in order of iteration, after iteration 0"
+                ));
+            }
+            if c.iteration > self.iters {
+                return Err(format!("{which}: past the run's {} iterations", self.iters));
+            }
+            after = c.iteration;
+        }
+        Ok(())
+    }
 }
 
 impl RunConfig {
@@ -150,18 +236,20 @@ impl RunConfig {
                 precision: config.precision.to_string(),
                 engine: config.engine.to_string(),
                 kernels: config.engine.kernels(config.precision).to_string(),
+                learning_rate_changes: Vec::new(),
             },
         }
     }
 
-    /// The training configuration recorded here. `path` names the file in
-    /// errors.
+    /// The training configuration recorded here, with the learning rate in
+    /// force at the end (after the last change, if any): what a resumed
+    /// run continues with. `path` names the file in errors.
     pub fn train_config(&self, path: &Path) -> Result<TrainConfig, ReportError> {
         let t = &self.training;
         let bad = |e: String| ReportError::malformed(path, e);
         Ok(TrainConfig {
             hidden_size: self.network.sizes[1],
-            learning_rate: t.learning_rate,
+            learning_rate: t.final_lr(),
             batch_size: t.batch_size,
             iters: t.iters,
             weight_init_std: t.weight_init_std,
@@ -182,8 +270,13 @@ impl RunConfig {
 
     /// Parses the text of a `config.json`; `path` names the file in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, ReportError> {
-        serde_json::from_str(text)
-            .map_err(|e| ReportError::malformed(path, format!("not a manabi config.json: {e}")))
+        let record: RunConfig = serde_json::from_str(text)
+            .map_err(|e| ReportError::malformed(path, format!("not a manabi config.json: {e}")))?;
+        record
+            .training
+            .check_learning_rate_changes()
+            .map_err(|e| ReportError::malformed(path, e))?;
+        Ok(record)
     }
 
     /// Reads a `config.json`.
@@ -237,6 +330,75 @@ mod tests {
         assert_eq!(unsaved.dataset.sha256, "");
         unsaved.dataset.sha256 = data.checksum();
         assert_eq!(unsaved, record);
+    }
+
+    #[test]
+    fn learning_rate_changes_round_trip_and_are_checked() {
+        let data = Dataset::embedded();
+        let path = Path::new("runs/lab/config.json");
+        let mut record = RunConfig::new(&TrainConfig::default(), &data, None, 8004);
+        // Without changes the field is not written at all.
+        assert!(!record.to_json().contains("learning_rate_changes"));
+        record.training.learning_rate_changes = vec![
+            LearningRateChange {
+                iteration: 2000,
+                lr: 0.5,
+            },
+            LearningRateChange {
+                iteration: 5000,
+                lr: 0.05,
+            },
+        ];
+        let text = record.to_json();
+        assert!(text.contains("\"learning_rate_changes\""), "{text}");
+        let back = RunConfig::from_json(&text, path).unwrap();
+        assert_eq!(back, record);
+        let t = &back.training;
+        assert_eq!(
+            [
+                t.lr_at(0),
+                t.lr_at(1999),
+                t.lr_at(2000),
+                t.lr_at(4999),
+                t.lr_at(9999)
+            ],
+            [0.1, 0.1, 0.5, 0.5, 0.05]
+        );
+        // A resumed run goes on with the rate in force at the end.
+        assert_eq!(back.train_config(path).unwrap().learning_rate, 0.05);
+
+        let bad = |changes: &str| {
+            let text = record.to_json().replace(
+                &serde_json::to_string_pretty(&record.training.learning_rate_changes)
+                    .unwrap()
+                    .replace('\n', "\n    "),
+                changes,
+            );
+            assert_ne!(text, record.to_json(), "the test edits the record");
+            RunConfig::from_json(&text, path).unwrap_err().to_string()
+        };
+        let out_of_order =
+            bad(r#"[{"iteration": 5000, "lr": 0.5}, {"iteration": 2000, "lr": 0.1}]"#);
+        assert!(
+            out_of_order.contains("runs/lab/config.json"),
+            "{out_of_order}"
+        );
+        assert!(
+            out_of_order.contains("learning_rate_changes[1]"),
+            "{out_of_order}"
+        );
+        assert!(out_of_order.contains("order"), "{out_of_order}");
+        let zero = bad(r#"[{"iteration": 10, "lr": 0}]"#);
+        assert!(zero.contains("above 0"), "{zero}");
+        let past = bad(r#"[{"iteration": 10001, "lr": 0.2}]"#);
+        assert!(past.contains("past the run's 10000 iterations"), "{past}");
+        let at_start = bad(r#"[{"iteration": 0, "lr": 0.2}]"#);
+        assert!(at_start.contains("after iteration 0"), "{at_start}");
+        let not_a_number = bad(r#"[{"iteration": 10, "lr": "fast"}]"#);
+        assert!(
+            not_a_number.contains("not a manabi config.json"),
+            "{not_a_number}"
+        );
     }
 
     #[test]

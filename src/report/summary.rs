@@ -76,6 +76,14 @@ impl RunSummary<'_> {
             "sgd:       lr {:?}, batch {} ({}), {} per epoch, init std {:?}, seed {}",
             t.learning_rate, t.batch_size, t.sampling, t.iter_per_epoch, t.weight_init_std, t.seed
         );
+        for c in &t.learning_rate_changes {
+            let _ = writeln!(
+                s,
+                "           lr {:?} from iteration {}",
+                c.lr,
+                fmt_count(c.iteration)
+            );
+        }
         let kernels = if t.kernels.is_empty() {
             String::new()
         } else {

@@ -1,11 +1,11 @@
-//! The page itself — HTML, CSS and two JavaScript modules from
+//! The page itself — HTML, CSS and the JavaScript modules from
 //! `assets/dashboard/` — compiled into the program, so `manabi` serves it
 //! with no network, no CDN and no build step.
 
 use super::http::Response;
 
 /// Every file of the page: its name, type and content.
-pub const FILES: [(&str, &str, &str); 5] = [
+pub const FILES: [(&str, &str, &str); 8] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -20,6 +20,21 @@ pub const FILES: [(&str, &str, &str); 5] = [
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/dashboard/app.js"),
+    ),
+    (
+        "panels.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dashboard/panels.js"),
+    ),
+    (
+        "draw.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dashboard/draw.js"),
+    ),
+    (
+        "i18n.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dashboard/i18n.js"),
     ),
     (
         "chart.js",

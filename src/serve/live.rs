@@ -23,12 +23,12 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use ndarray::Array2;
 use serde_json::{Value, json};
 
-use super::encode::{base64, epoch_record, loss_points, loss_value, tiles};
 use crate::data::Split;
-use crate::functions::argmax;
+use crate::report::page::{
+    base64, epoch_record, loss_points, loss_value, pick_strip, strip_predictions, tiles,
+};
 use crate::train::{EpochRecord, History, Observer};
 use crate::two_layer_net::TwoLayerNet;
 
@@ -37,8 +37,6 @@ use crate::two_layer_net::TwoLayerNet;
 pub const MAX_POINTS: usize = 20_000;
 /// Epoch records kept, thinned the same way past this.
 pub const MAX_EPOCHS: usize = 5_000;
-/// Test images in the strip of predictions.
-pub const STRIP_SIZE: usize = 20;
 /// How often the observer hands its numbers over between epochs.
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
@@ -285,6 +283,29 @@ impl Live {
         guard.version != cursor.version
     }
 
+    /// The latest network's parameters, for a page that runs the forward
+    /// pass itself (the drawing panel): `{version, sizes, activation, w1,
+    /// b1, w2, b2}`, each matrix row-major f64 little-endian in base64, as
+    /// in the run's `weights.safetensors`. `None` before the first
+    /// evaluation.
+    pub fn weights(&self) -> Option<Value> {
+        let (version, net) = self.lock().net.clone()?;
+        let p = &net.params;
+        let f64s = |values: &mut dyn Iterator<Item = f64>| {
+            base64(&values.flat_map(f64::to_le_bytes).collect::<Vec<u8>>())
+        };
+        let (i, h, o) = p.sizes();
+        Some(json!({
+            "version": version,
+            "sizes": [i, h, o],
+            "activation": net.activation.name(),
+            "w1": f64s(&mut p.w1.iter().copied()),
+            "b1": f64s(&mut p.b1.iter().copied()),
+            "w2": f64s(&mut p.w2.iter().copied()),
+            "b2": f64s(&mut p.b2.iter().copied()),
+        }))
+    }
+
     /// The numbers of the progress line: iteration, epoch, loss,
     /// samples per second and the time left.
     fn progress(&self, s: &Shared) -> Value {
@@ -333,72 +354,8 @@ impl Live {
 
     /// `[[class, probability], …]` for each image of the strip.
     fn predictions(&self, net: &TwoLayerNet) -> Value {
-        let d = self.info.rows * self.info.cols;
-        let n = self.info.labels.len();
-        if n == 0 || net.params.w1.nrows() != d {
-            return json!([]);
-        }
-        let x = Array2::from_shape_fn((n, d), |(r, c)| {
-            f64::from(self.info.strip[r * d + c]) / 255.0
-        });
-        let y = net.predict(&x);
-        Value::Array(
-            y.rows()
-                .into_iter()
-                .map(|row| {
-                    let k = argmax(row);
-                    json!([k, loss_value(row[k])])
-                })
-                .collect(),
-        )
+        strip_predictions(net, &self.info.strip, self.info.labels.len())
     }
-}
-
-/// The strip: the first test image of each class in class order, then the
-/// second of each (so every class is shown, and a strip cut into two rows
-/// of ten lines the classes up), topped up with the next images if some
-/// class has fewer than two.
-fn pick_strip(test: &Split) -> (Vec<u8>, Vec<usize>) {
-    let mut chosen = Vec::new();
-    let mut per_class = [0usize; 10];
-    for i in 0..test.len() {
-        let label = test.label(i);
-        if label < 10 && per_class[label] < 2 {
-            per_class[label] += 1;
-            chosen.push(i);
-        }
-        if chosen.len() == STRIP_SIZE {
-            break;
-        }
-    }
-    for i in 0..test.len() {
-        if chosen.len() >= STRIP_SIZE.min(test.len()) {
-            break;
-        }
-        if !chosen.contains(&i) {
-            chosen.push(i);
-        }
-    }
-    // Rank of each image within its class: 0 for the first, 1 for the second, …
-    let rank = |i: usize| {
-        chosen
-            .iter()
-            .filter(|&&j| j < i && test.label(j) == test.label(i))
-            .count()
-    };
-    let mut keyed: Vec<(usize, usize, usize)> = chosen
-        .iter()
-        .map(|&i| (rank(i), test.label(i), i))
-        .collect();
-    keyed.sort_unstable();
-    let chosen: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
-    let images = chosen
-        .iter()
-        .flat_map(|&i| test.image(i))
-        .copied()
-        .collect();
-    let labels = chosen.iter().map(|&i| test.label(i)).collect();
-    (images, labels)
 }
 
 /// The training loop's side of a [`Live`]: an [`Observer`] that costs a
@@ -498,6 +455,67 @@ impl Observer for LiveObserver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_weights_a_page_reads_are_the_network_bit_for_bit() {
+        let data = crate::data::Dataset::embedded();
+        let history = History::default();
+        let live = Live::new(LiveRun {
+            config: json!({}),
+            iters: 10,
+            batch_size: 1,
+            iter_per_epoch: 5,
+            test: &data.test,
+            classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            history: &history,
+        });
+        assert_eq!(live.weights(), None, "no network before an evaluation");
+        let net = TwoLayerNet::new(784, 3, 10, 0.5);
+        let mut observer = LiveObserver::new(live.clone());
+        let record = EpochRecord {
+            epoch: 0,
+            iteration: 0,
+            train_acc: 0.1,
+            test_acc: 0.1,
+            elapsed: 0.0,
+        };
+        observer.on_epoch(&record, &net);
+        observer.finish("completed");
+        let w = live.weights().unwrap();
+        assert_eq!(w["sizes"], json!([784, 3, 10]));
+        assert_eq!(w["activation"], "sigmoid");
+        assert_eq!(w["version"], 1);
+        let decode = |name: &str| -> Vec<f64> {
+            let text = w[name].as_str().unwrap();
+            let value = |c: u8| match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                _ => 63,
+            };
+            let clean: Vec<u8> = text.bytes().filter(|&c| c != b'=').collect();
+            let mut bytes = Vec::new();
+            for chunk in clean.chunks(4) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (k, &c)| n | u32::from(value(c)) << (18 - 6 * k));
+                for k in 0..chunk.len() - 1 {
+                    bytes.push((n >> (16 - 8 * k)) as u8);
+                }
+            }
+            bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
+        let p = &net.params;
+        assert_eq!(decode("w1"), p.w1.iter().copied().collect::<Vec<_>>());
+        assert_eq!(decode("b1"), p.b1.to_vec());
+        assert_eq!(decode("w2"), p.w2.iter().copied().collect::<Vec<_>>());
+        assert_eq!(decode("b2"), p.b2.to_vec());
+    }
 
     #[test]
     fn thinned_series_stay_bounded_and_keep_their_order() {

@@ -4,9 +4,10 @@
 //!
 //! | path | answer |
 //! | --- | --- |
-//! | `/` `/app.js` `/chart.js` `/style.css` `/favicon.svg` | the page, built into the program ([`assets`]) |
+//! | `/` `/app.js` `/panels.js` `/draw.js` `/i18n.js` `/chart.js` `/style.css` `/favicon.svg` | the page, built into the program ([`assets`]) |
 //! | `/api/info` | what this server has: a live run, a runs folder |
 //! | `/api/live` | the live run so far: config, loss points, epochs, latest network, status |
+//! | `/api/live/weights` | the latest network's W1, b1, W2, b2 (f64, base64), for the page's own forward pass (draw a digit) |
 //! | `/api/live/events` | the same as server-sent events: a `snapshot`, then `update`s (≤ 2 a second) until the run ends |
 //! | `/api/runs` | the finished runs, newest first |
 //! | `/api/runs/ID` | one run's config, loss curve and epochs |
@@ -25,7 +26,6 @@
 //! nothing is written.
 
 pub mod assets;
-pub mod encode;
 pub mod http;
 pub mod live;
 pub mod runs;
@@ -373,6 +373,16 @@ fn route(shared: &Shared, request: &Request) -> Result<Answer, Refusal> {
         ["api", "live"] => {
             let live = app.live.as_ref().ok_or_else(no_live)?;
             whole(Response::json(&live.snapshot(&mut Cursor::default())))
+        }
+        ["api", "live", "weights"] => {
+            let live = app.live.as_ref().ok_or_else(no_live)?;
+            let weights = live.weights().ok_or_else(|| {
+                Refusal::new(
+                    Status::NotFound,
+                    "no network yet: wait for the first evaluation",
+                )
+            })?;
+            whole(Response::json(&weights))
         }
         ["api", "live", "events"] => {
             let live = app.live.as_ref().ok_or_else(no_live)?;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::encode::{epoch_record, loss_points, thin, tiles};
 use super::http::{Refusal, Status};
+use crate::report::page::{epoch_record, loss_points, thin, tiles};
 use crate::report::{
     CONFIG_FILE, EPOCHS_FILE, META_ITERATIONS, META_STATUS, METRICS_FILE, RunConfig, WEIGHTS_FILE,
     load_weights, parse_epochs, parse_metrics,
@@ -273,6 +273,7 @@ fn summary(id: &str, dir: &Path) -> Value {
         "sizes": config.network.sizes,
         "activation": config.network.activation,
         "learning_rate": t.learning_rate,
+        "learning_rate_changes": t.learning_rate_changes,
         "batch_size": t.batch_size,
         "iters": t.iters,
         "gradient": t.gradient,

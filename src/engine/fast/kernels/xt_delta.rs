@@ -51,6 +51,7 @@ pub(crate) fn xt_delta<F: Float>(
 }
 
 /// Pixels per tile of ∂L/∂W1 with vector registers.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const PIXELS: usize = 4;
 
 /// ∂L/∂W1 rows with vector registers: tiles of [`PIXELS`] pixels × R

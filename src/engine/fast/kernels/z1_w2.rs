@@ -39,6 +39,7 @@ impl<F: Float> W2<'_, F> {
     pub(crate) fn rows(&self, level: Level, z1: &[F], n: usize, a2: &mut [F]) {
         let (hp, k) = (self.hp, self.k);
         assert!(z1.len() >= n * hp && a2.len() >= n * k);
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
         let f32 = std::mem::size_of::<F>() == 4;
         assert!(
             level.supported(),

@@ -1,5 +1,8 @@
-//! How numbers travel to the page: JSON for curves and records, and bytes
-//! (base64) for pictures — W1's hidden units and the test digits.
+//! How a run's numbers travel to a page: JSON for curves and records, and
+//! bytes (base64) for pictures — W1's hidden units and the test digits —
+//! with the strip of test digits a page shows and the network's answers on
+//! it. The dashboard's server (`manabi train --serve`, `manabi serve`) and
+//! the lab page's engine (`web/`) send the same messages, built here.
 //!
 //! W1 goes as one signed byte per weight, each unit scaled to its own
 //! largest |weight| as `weights.png` does: 39,200 bytes for 784×50 instead
@@ -8,7 +11,13 @@
 use ndarray::Array2;
 use serde_json::{Value, json};
 
+use crate::data::Split;
+use crate::functions::argmax;
 use crate::train::EpochRecord;
+use crate::two_layer_net::TwoLayerNet;
+
+/// Test images in the strip of predictions.
+pub const STRIP_SIZE: usize = 20;
 
 /// At most this many hidden units are sent as tiles: beyond it the grid is
 /// too small to read anyway.
@@ -111,6 +120,73 @@ pub fn thin<T: Copy>(points: &[T], max: usize) -> Vec<T> {
         out.push(points[points.len() - 1]);
     }
     out
+}
+
+/// `[[class, probability], …]`: the network's answer and its confidence for
+/// each of the `n` images laid one after the other in `images` (the strip).
+pub fn strip_predictions(net: &TwoLayerNet, images: &[u8], n: usize) -> Value {
+    let d = net.params.w1.nrows();
+    if n == 0 || images.len() != n * d {
+        return json!([]);
+    }
+    let x = Array2::from_shape_fn((n, d), |(r, c)| f64::from(images[r * d + c]) / 255.0);
+    let y = net.predict(&x);
+    Value::Array(
+        y.rows()
+            .into_iter()
+            .map(|row| {
+                let k = argmax(row);
+                json!([k, loss_value(row[k])])
+            })
+            .collect(),
+    )
+}
+
+/// The strip: the first test image of each class in class order, then the
+/// second of each (so every class is shown, and a strip cut into two rows
+/// of ten lines the classes up), topped up with the next images if some
+/// class has fewer than two.
+pub fn pick_strip(test: &Split) -> (Vec<u8>, Vec<usize>) {
+    let mut chosen = Vec::new();
+    let mut per_class = [0usize; 10];
+    for i in 0..test.len() {
+        let label = test.label(i);
+        if label < 10 && per_class[label] < 2 {
+            per_class[label] += 1;
+            chosen.push(i);
+        }
+        if chosen.len() == STRIP_SIZE {
+            break;
+        }
+    }
+    for i in 0..test.len() {
+        if chosen.len() >= STRIP_SIZE.min(test.len()) {
+            break;
+        }
+        if !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    // Rank of each image within its class: 0 for the first, 1 for the second, …
+    let rank = |i: usize| {
+        chosen
+            .iter()
+            .filter(|&&j| j < i && test.label(j) == test.label(i))
+            .count()
+    };
+    let mut keyed: Vec<(usize, usize, usize)> = chosen
+        .iter()
+        .map(|&i| (rank(i), test.label(i), i))
+        .collect();
+    keyed.sort_unstable();
+    let chosen: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
+    let images = chosen
+        .iter()
+        .flat_map(|&i| test.image(i))
+        .copied()
+        .collect();
+    let labels = chosen.iter().map(|&i| test.label(i)).collect();
+    (images, labels)
 }
 
 #[cfg(test)]
