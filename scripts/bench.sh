@@ -13,6 +13,14 @@
 #   scripts/bench.sh --data-dir DIR          # any folder of MNIST-layout files
 #   scripts/bench.sh --numerical             # also: seconds per iteration of the numerical gradient
 #   scripts/bench.sh --numerical-fast        # also: a whole run by --gradient numerical-fast (minutes)
+#   scripts/bench.sh --levels                # each kernel level against NumPy at the same level
+#
+# --levels: manabi at each kernel level this processor has (MANABI_SIMD) against
+# NumPy with OpenBLAS forced to the same level (OPENBLAS_CORETYPE: avx512 =
+# SkylakeX, avx2 = Haswell, baseline = Nehalem; checked with threadpoolctl), and
+# both as they come ("default"), f32 and f64. It needs numpy and threadpoolctl:
+# from $PYTHON, python3, or a virtual environment it makes in target/bench-venv
+# (pip install numpy threadpoolctl).
 #
 # --dataset NAME (default fashion-mnist) is found where `manabi train --dataset
 # NAME` finds it (`manabi data fetch NAME`, or Debian's dataset-fashion-mnist).
@@ -26,6 +34,7 @@ data=
 rounds=3
 numerical=0
 numerical_fast=0
+levels=0
 iters=10000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,7 +44,8 @@ while [ $# -gt 0 ]; do
     --iters) iters="$2"; shift 2 ;;
     --numerical) numerical=1; shift ;;
     --numerical-fast) numerical_fast=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --levels) levels=1; shift ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +65,22 @@ elif [ ! -d "$data" ]; then
 fi
 python=$(command -v python3 || true)
 
+# A Python with numpy and threadpoolctl (--levels): $PYTHON, python3, or a
+# virtual environment made for it.
+numpy_python() {
+  local py
+  for py in "${PYTHON:-}" "$python" target/bench-venv/bin/python; do
+    if [ -n "$py" ] && [ -x "$(command -v "$py")" ] && "$py" -c "import numpy, threadpoolctl" 2> /dev/null; then
+      echo "$py"
+      return
+    fi
+  done
+  echo "bench.sh --levels: installing numpy and threadpoolctl in target/bench-venv…" >&2
+  python3 -m venv target/bench-venv > /dev/null &&
+    target/bench-venv/bin/pip install --quiet numpy threadpoolctl >&2 &&
+    echo target/bench-venv/bin/python
+}
+
 # name|command, one per implementation that can run here.
 variants=(
   "manabi f64|$manabi train --data-dir $data --iters $iters --no-save --quiet"
@@ -64,7 +90,7 @@ variants=(
 if grep -q amx_int8 /proc/cpuinfo 2>/dev/null; then
   variants+=("manabi f32 no AMX|MANABI_SIMD=avx512 $manabi train --data-dir $data --iters $iters --no-save --quiet --precision f32")
 fi
-if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
+if [ "$levels" = 1 ]; then :; elif [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
   variants+=(
     "numpy f64|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float64"
     "numpy f32|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float32"
@@ -72,13 +98,51 @@ if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
 else
   echo "bench.sh: NumPy not found (pip install numpy): timing without it" >&2
 fi
-if [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
+if [ "$levels" = 1 ]; then :; elif [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
   variants+=(
     "torch f32 autograd|$python bench/reference_torch.py --data-dir $data --iters $iters --grad autograd"
     "torch f32 manual|$python bench/reference_torch.py --data-dir $data --iters $iters --grad manual"
   )
 else
   echo "bench.sh: PyTorch not found (pip install torch): timing without it" >&2
+fi
+
+if [ "$levels" = 1 ]; then
+  python=$(numpy_python) || {
+    echo "bench.sh --levels: no Python with numpy and threadpoolctl (set PYTHON=…, or make python3 -m venv work)" >&2
+    exit 2
+  }
+  probe=$(mktemp -d)
+  "$manabi" train --iters 1 --quiet --precision f32 --out "$probe/run" > /dev/null
+  best=$(sed -n 's/.*"kernels": "\([a-z0-9]*\)".*/\1/p' "$probe/run/config.json")
+  rm -rf "$probe"
+  case "$best" in
+    amx|avx512) rows=(default avx512 avx2 baseline) ;;
+    avx2) rows=(default avx2 baseline) ;;
+    *) rows=(default baseline) ;;
+  esac
+  variants=()
+  for level in "${rows[@]}"; do
+    case "$level" in
+      default) simd=; core= ;;
+      avx512) simd=avx512; core=SkylakeX ;;
+      avx2) simd=avx2; core=Haswell ;;
+      *) simd=baseline; core=Nehalem ;;
+    esac
+    if [ -n "$core" ]; then
+      got=$(OPENBLAS_CORETYPE=$core "$python" -c "import numpy, threadpoolctl; print(' '.join(str(i.get('architecture')) for i in threadpoolctl.threadpool_info() if i.get('internal_api') == 'openblas'))")
+      if [ "${got,,}" != "${core,,}" ]; then
+        echo "bench.sh --levels: OPENBLAS_CORETYPE=$core gave OpenBLAS '$got': its row compares other levels" >&2
+      fi
+    fi
+    for precision in f32 f64; do
+      dtype=float${precision#f}
+      variants+=(
+        "manabi $level $precision|MANABI_SIMD=$simd $manabi train --data-dir $data --iters $iters --no-save --quiet --precision $precision"
+        "numpy $level $precision|${core:+OPENBLAS_CORETYPE=$core }$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype $dtype"
+      )
+    done
+  done
 fi
 
 timer=()
@@ -99,7 +163,10 @@ run_once() { # name command → appends "name seconds rss_kib"
 }
 
 echo "warm-up…" >&2
-for v in "${variants[@]}"; do run_once "warmup" "${v#*|}"; done
+warm=("${variants[@]}")
+# --levels: one run of each program is enough to bring the data in.
+[ "$levels" = 1 ] && warm=("${variants[@]:0:2}")
+for v in "${warm[@]}"; do run_once "warmup" "${v#*|}"; done
 : > "$results"
 for r in $(seq "$rounds"); do
   echo "round $r of $rounds…" >&2
@@ -108,8 +175,29 @@ done
 
 echo
 echo "seed workload on $(basename "$data"), $iters iterations, whole process; median of $rounds interleaved rounds"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+if [ "$levels" = 1 ]; then
+  awk -F'|' '
+    { t[$1] = t[$1] " " $2; split($1, w, " "); if (!(w[2] in seen)) { seen[w[2]] = 1; order[++n] = w[2] } }
+    function median(list,   a, k, i, j, x) {
+      k = split(list, a, " ")
+      for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    END {
+      core["default"] = "as it comes"; core["avx512"] = "SkylakeX"; core["avx2"] = "Haswell"; core["baseline"] = "Nehalem"
+      printf "| level | OPENBLAS_CORETYPE | manabi f32 s | NumPy f32 s | NumPy / manabi f32 | manabi f64 s | NumPy f64 s | NumPy / manabi f64 |\n"
+      printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+      for (i = 1; i <= n; i++) {
+        l = order[i]
+        m32 = median(t["manabi " l " f32"]); n32 = median(t["numpy " l " f32"])
+        m64 = median(t["manabi " l " f64"]); n64 = median(t["numpy " l " f64"])
+        printf "| %s | %s | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f× |\n", l, core[l], m32, n32, n32 / m32, m64, n64, n64 / m64
+      }
+    }' "$results"
+  exit 0
+fi
 awk -F'|' '
   { t[$1] = t[$1] " " $2; if ($3 > rss[$1]) rss[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
   function median(list,   a, k, i, j, x) {

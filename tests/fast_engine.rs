@@ -102,6 +102,27 @@ fn fast_numerical_matches_the_books_numerical_gradient() {
     }
 }
 
+/// The same bar on a small network, fast enough to run under an emulator
+/// (`.ci/run` runs it for aarch64 under qemu).
+#[test]
+fn fast_numerical_matches_the_literal_one_on_a_small_net() {
+    let data = Dataset::embedded();
+    let batch = [3, 141, 592, 653, 5897];
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        let net = net(6, activation, 3);
+        let literal = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Numerical);
+        let fast = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::NumericalFast);
+        let (diff, name) = max_diff(&fast, &literal);
+        assert!(diff <= 1e-9, "{activation:?}: {name} differs by {diff:e}");
+        let backprop = fast_gradient::<f64>(&net, &data, &batch, GradientMethod::Backprop);
+        let (diff, name) = max_diff(&fast, &backprop);
+        assert!(
+            diff < 1e-5,
+            "{activation:?}: {name} differs from backprop by {diff:e}"
+        );
+    }
+}
+
 #[test]
 fn fast_and_reference_engines_train_alike() {
     let data = Dataset::embedded();

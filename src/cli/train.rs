@@ -364,12 +364,13 @@ fn announce(plan: &Plan, first: usize, progress: &Progress) {
         input
     ));
     say(format!(
-        "net: {input}-{hidden}-{output} {}, {} parameters; {} gradient, {}, {} engine",
+        "net: {input}-{hidden}-{output} {}, {} parameters; {} gradient, {}, {} engine, {}",
         config.activation,
         fmt_count(params),
         config.gradient,
         config.precision,
-        config.engine
+        config.engine,
+        config.engine.kernels_in_words(config.precision)
     ));
     say(format!(
         "sgd: lr {:?}, batch {} ({}), {} iterations, {} per epoch, seed {}",

@@ -68,6 +68,26 @@ impl EngineKind {
             EngineKind::Fast => fast::kernels(precision),
         }
     }
+
+    /// [`kernels`](EngineKind::kernels) as `train`'s header says it:
+    /// "avx512 kernels", and at the baseline level the instructions too,
+    /// "baseline kernels (SSE2)" (or NEON, simd128, plain arithmetic).
+    ///
+    /// ```
+    /// use manabi::engine::{EngineKind, Precision};
+    /// let said = EngineKind::Fast.kernels_in_words(Precision::F64);
+    /// assert!(said.starts_with(EngineKind::Fast.kernels(Precision::F64)));
+    /// assert!(said.contains(" kernels"));
+    /// ```
+    pub fn kernels_in_words(self, precision: Precision) -> String {
+        let kernels = self.kernels(precision);
+        if self == EngineKind::Fast && kernels == fast::kernels::Level::Baseline.name() {
+            let instructions = fast::kernels::Level::Baseline.instructions();
+            format!("{kernels} kernels ({instructions})")
+        } else {
+            format!("{kernels} kernels")
+        }
+    }
 }
 
 /// Its [`name`](EngineKind::name).

@@ -14,7 +14,7 @@
 //! | [`evaluate`](mod@evaluate) | #{n : argmax a2ₙ = tₙ} / N on a whole split | — |
 //! | [`numerical`] | (L(θ + h) − L(θ − h)) / 2h for every θ | the parameters' |
 //! | [`team`] | two threads, each half of a batch on one | — |
-//! | [`kernels`] | the vector products x·W1, xᵀ·δ, z1·W2, on AVX2, AVX-512 or AMX | — |
+//! | [`kernels`] | the vector products x·W1, xᵀ·δ, z1·W2, in 128-bit registers, AVX2, AVX-512 or AMX | — |
 //!
 //! What is done for speed:
 //!
@@ -36,7 +36,10 @@
 //!   neither does the result;
 //! - **f32 or f64**, with an `exp` the compiler can vectorise;
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time,
-//!   and **AMX** for f32's x·W1 where the processor has it.
+//!   and **AMX** for f32's x·W1 where the processor has it; elsewhere the
+//!   target's **128-bit** registers (SSE2, NEON, simd128);
+//! - **no subnormal numbers** from the sigmoid: it gives 0 where σ(a)
+//!   would be one, so a saturated network trains as fast as any.
 
 // Kernels index several same-length arrays with one loop counter: the form
 // the compiler turns into vector instructions most reliably.

@@ -39,6 +39,10 @@ pub trait Float:
     const ONE: Self;
     /// "f32" or "f64".
     const NAME: &'static str;
+    /// ln(1 / smallest normal number), negated: below this a, σ(a) =
+    /// 1 / (1 + e⁻ᵃ) is subnormal (or zero), and the fast engine's `activate`
+    /// gives 0 there instead.
+    const SIGMOID_CUT: Self;
     /// From an f64 (rounded for f32).
     fn from_f64(v: f64) -> Self;
     /// To an f64 (exact).
@@ -58,6 +62,8 @@ pub trait Float:
     fn as_f32(v: &[Self]) -> Option<&[f32]>;
     /// [`Float::as_f32`], to write.
     fn as_f32_mut(v: &mut [Self]) -> Option<&mut [f32]>;
+    /// A 128-bit register of this type (SSE2, NEON, simd128 or plain).
+    type Xmm: super::vector::Vector<Self>;
     /// An AVX-512 register of this type.
     #[cfg(target_arch = "x86_64")]
     type Zmm: super::vector::Vector<Self>;
@@ -70,6 +76,8 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f64";
+    const SIGMOID_CUT: Self = -708.396_418_532_264_1;
+    type Xmm = super::vector128::Xmm64;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm64;
     #[cfg(target_arch = "x86_64")]
@@ -120,6 +128,8 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const NAME: &'static str = "f32";
+    const SIGMOID_CUT: Self = -87.336_54;
+    type Xmm = super::vector128::Xmm32;
     #[cfg(target_arch = "x86_64")]
     type Zmm = super::vector::Zmm32;
     #[cfg(target_arch = "x86_64")]

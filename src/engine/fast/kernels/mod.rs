@@ -7,17 +7,20 @@
 //! | [`amx`] | the same a1 in f32 on the AMX tile unit | — |
 //! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..` | x: (n, d), δ: (n, hp) → (rows, hp) |
 //! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
-//! | [`float`], [`vector`] | the number type (f32 or f64), one register of them | — |
+//! | [`float`], [`vector`], [`vector128`] | the number type (f32 or f64), one register of them | — |
 //! | [`handoff`] | the helper thread's hand-over (see `fast/team.rs`) | — |
 //!
 //! The default x86-64 target only promises SSE2 (2 f64 or 4 f32 per
-//! instruction). Most machines have AVX2 (twice as wide), many AVX-512
-//! (four times). [`kernel!`] compiles a pass's function once per [`Level`]
-//! and [`dispatch`] picks one at run time. All versions add the same terms
-//! in the same order (Rust never reorders a floating-point sum); the AVX2
-//! and AVX-512 versions also fuse each product into its sum (FMA), so they
-//! agree with each other bit for bit, and with the SSE2 version to the
-//! last bits. Set `MANABI_SIMD=baseline` or `MANABI_SIMD=avx2` to run a
+//! instruction, [`vector128`]). Most machines have AVX2 (twice as wide),
+//! many AVX-512 (four times). [`kernel!`] compiles a pass's function once
+//! per [`Level`] and [`dispatch`] picks one at run time. Other targets run
+//! their own 128-bit registers at the baseline level: NEON on aarch64,
+//! simd128 on wasm32 built with it. All versions add the same terms in the
+//! same order (Rust never reorders a floating-point sum); the AVX2,
+//! AVX-512 and NEON versions also fuse each product into its sum (FMA), so
+//! they agree with each other bit for bit, and with the SSE2 and simd128
+//! versions (a multiply, then an add) to the last bits. Set
+//! `MANABI_SIMD=baseline` or `MANABI_SIMD=avx2` to run a
 //! narrower version, and `MANABI_SIMD=avx512` to keep f32's x·W1 off the
 //! AMX tile unit ([`amx`]), which otherwise runs it where it can.
 //!
@@ -32,18 +35,21 @@ pub(crate) mod amx;
 pub(crate) mod float;
 pub(crate) mod handoff;
 pub(crate) mod panel;
-#[cfg(target_arch = "x86_64")]
 pub(crate) mod vector;
+pub(crate) mod vector128;
 pub(crate) mod x_w1;
 pub(crate) mod xt_delta;
 pub(crate) mod z1_w2;
 
 use std::sync::OnceLock;
 
+use vector::Vector as _;
+
 /// The instruction sets the kernels are compiled for, narrowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    /// SSE2 only: what every x86-64 (and every other target) runs.
+    /// The target's own 128-bit registers ([`vector128`]): SSE2 on every
+    /// x86-64, NEON on aarch64, simd128 on wasm32 built with it.
     Baseline,
     /// AVX2 + FMA: 256-bit vectors.
     Avx2,
@@ -71,6 +77,25 @@ impl Level {
             Level::Baseline => "nothing beyond its architecture's baseline",
             Level::Avx2 => "AVX2 and FMA",
             Level::Avx512 => "AVX-512 F, VL, BW, DQ and POPCNT",
+        }
+    }
+
+    /// The instructions this level's kernels run: "avx512", "avx2", or at
+    /// the baseline "SSE2", "NEON", "simd128" or "plain arithmetic".
+    pub fn instructions(self) -> &'static str {
+        match self {
+            Level::Baseline => vector128::INSTRUCTIONS,
+            Level::Avx2 => "AVX2",
+            Level::Avx512 => "AVX-512",
+        }
+    }
+
+    /// Whether this level's products fuse each multiply into its add (one
+    /// rounding): AVX2, AVX-512, and NEON at the baseline.
+    pub fn fused(self) -> bool {
+        match self {
+            Level::Baseline => <f32 as float::Float>::Xmm::FUSED,
+            Level::Avx2 | Level::Avx512 => true,
         }
     }
 

@@ -1,19 +1,23 @@
 //! One vector register of numbers, for the tiles of [`super::x_w1`],
 //! [`super::xt_delta`] and [`super::z1_w2`]: `fmadd(a, b, c)` = a·b + c,
-//! lane by lane, N lanes (16 f32 or 8 f64 in AVX-512, half as many in AVX2).
+//! lane by lane, N lanes (16 f32 or 8 f64 in AVX-512, half as many in AVX2,
+//! a quarter in the 128-bit registers of [`super::vector128`]).
 //!
 //! The tiles keep G × R registers of running sums (24 of the 32 registers
 //! AVX-512 has). Written as plain arrays of numbers, whether the compiler
 //! keeps them in registers depends on its unrolling heuristics, which differ
 //! between f32 and f64 and between tile shapes; written with these types it
-//! always does. Each operation is one instruction: `fmadd(a, b, c)` is
-//! a·b + c in one rounding, the same value `f64::mul_add` gives, so results
-//! are the same bit for bit as the scalar code's.
+//! always does. Each operation is one instruction. Where the processor has
+//! a fused multiply-add (AVX2, AVX-512, NEON), `fmadd(a, b, c)` is a·b + c
+//! in one rounding, the same value `f64::mul_add` gives; where it has none
+//! (SSE2, WebAssembly's simd128), it is a multiply, then an add — never a
+//! library call.
 //!
-//! Only the `kernel!` versions compiled for AVX2 or AVX-512 use these, and
-//! only after [`super::level`] found the instructions on the processor.
-#![cfg(target_arch = "x86_64")]
+//! The AVX2 and AVX-512 types are used only by the `kernel!` versions
+//! compiled for them, after [`super::level`] found the instructions on the
+//! processor; the 128-bit ones are the target's baseline.
 
+#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
 /// A register of `N` numbers of type `F`.
@@ -24,6 +28,9 @@ use std::arch::x86_64::*;
 pub trait Vector<F: Copy>: Copy {
     /// Numbers per register.
     const N: usize;
+    /// Whether [`Vector::fmadd`] rounds once (a fused multiply-add) or
+    /// twice (a multiply, then an add).
+    const FUSED: bool;
     /// N numbers from `p` (unaligned).
     ///
     /// # Safety
@@ -39,7 +46,7 @@ pub trait Vector<F: Copy>: Copy {
     /// # Safety
     /// See [`Vector`].
     unsafe fn splat(v: F) -> Self;
-    /// a·b + c, one rounding.
+    /// a·b + c: one rounding if [`Vector::FUSED`], else two.
     ///
     /// # Safety
     /// See [`Vector`].
@@ -68,15 +75,19 @@ pub trait Vector<F: Copy>: Copy {
 }
 
 macro_rules! vector {
-    ($name:ident, $f:ty, $reg:ty, $n:expr, $feature:literal,
-     $load:ident, $store:ident, $splat:ident, $fmadd:ident, $add:ident, $mul:ident,
+    ($name:ident, $f:ty, $reg:ty, $n:expr, $feature:literal, $fused:expr,
+     $load:path, $store:path, $splat:path, $fmadd:path, $add:path, $mul:path,
      |$p:ident, $count:ident| $load_first:expr, |$q:ident, $v:ident, $count2:ident| $store_first:expr) => {
         #[doc = concat!("`", stringify!($reg), "`: ", stringify!($n), " × ", stringify!($f), " (", $feature, ").")]
         #[derive(Clone, Copy)]
         pub struct $name($reg);
 
+        // Where the target always has the instructions, some of them are
+        // safe to call and their `unsafe` blocks are not needed.
+        #[allow(unused_unsafe)]
         impl Vector<$f> for $name {
             const N: usize = $n;
+            const FUSED: bool = $fused;
             #[inline(always)]
             unsafe fn load(p: *const $f) -> Self {
                 // SAFETY: the caller's (see the trait).
@@ -126,7 +137,10 @@ macro_rules! vector {
     };
 }
 
+pub(crate) use vector;
+
 /// The AVX2 mask of the first `count` of 8 lanes of 32 bits.
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
 fn mask32(count: usize) -> __m256i {
@@ -137,6 +151,7 @@ fn mask32(count: usize) -> __m256i {
 }
 
 /// The AVX2 mask of the first `count` of 4 lanes of 64 bits.
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
 fn mask64(count: usize) -> __m256i {
@@ -146,12 +161,14 @@ fn mask64(count: usize) -> __m256i {
     )
 }
 
+#[cfg(target_arch = "x86_64")]
 vector!(
     Zmm32,
     f32,
     __m512,
     16,
     "AVX-512",
+    true,
     _mm512_loadu_ps,
     _mm512_storeu_ps,
     _mm512_set1_ps,
@@ -161,12 +178,14 @@ vector!(
     |p, count| _mm512_maskz_loadu_ps(((1u32 << count) - 1) as __mmask16, p),
     |p, v, count| _mm512_mask_storeu_ps(p, ((1u32 << count) - 1) as __mmask16, v)
 );
+#[cfg(target_arch = "x86_64")]
 vector!(
     Zmm64,
     f64,
     __m512d,
     8,
     "AVX-512",
+    true,
     _mm512_loadu_pd,
     _mm512_storeu_pd,
     _mm512_set1_pd,
@@ -176,12 +195,14 @@ vector!(
     |p, count| _mm512_maskz_loadu_pd(((1u32 << count) - 1) as __mmask8, p),
     |p, v, count| _mm512_mask_storeu_pd(p, ((1u32 << count) - 1) as __mmask8, v)
 );
+#[cfg(target_arch = "x86_64")]
 vector!(
     Ymm32,
     f32,
     __m256,
     8,
     "AVX2 + FMA",
+    true,
     _mm256_loadu_ps,
     _mm256_storeu_ps,
     _mm256_set1_ps,
@@ -191,12 +212,14 @@ vector!(
     |p, count| _mm256_maskload_ps(p, mask32(count)),
     |p, v, count| _mm256_maskstore_ps(p, mask32(count), v)
 );
+#[cfg(target_arch = "x86_64")]
 vector!(
     Ymm64,
     f64,
     __m256d,
     4,
     "AVX2 + FMA",
+    true,
     _mm256_loadu_pd,
     _mm256_storeu_pd,
     _mm256_set1_pd,

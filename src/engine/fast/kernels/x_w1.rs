@@ -15,14 +15,13 @@
 //! walk the lists of lit pixels [`Panels`] made beforehand, block by block
 //! so that W1's rows come from the L1 cache. Every sum adds its terms in
 //! pixel order, as the book's product would, so neither the tile shape nor
-//! the vector width ever changes a result; with AVX2 or AVX-512 each term
-//! is fused into the sum (one rounding), on plain SSE2 it is multiplied,
-//! then added.
+//! the vector width ever changes a result; with AVX2, AVX-512 or NEON each
+//! term is fused into the sum (one rounding), with SSE2 or simd128 it is
+//! multiplied, then added.
 
 use super::Level;
 use super::float::Float;
 use super::panel::{GROUP, Panels};
-#[cfg(target_arch = "x86_64")]
 use super::vector::Vector;
 
 /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose
@@ -60,15 +59,12 @@ pub(crate) fn x_w1<F: Float>(
             let (lit, images) = (panels.lit(g, b), panels.group(g));
             match level {
                 // GROUP × 4 registers of sums on AVX-512 (32 registers),
-                // × 2 on AVX2 and SSE2 (16).
+                // × 2 on AVX2 and at 128 bits (16).
                 #[cfg(target_arch = "x86_64")]
                 Level::Avx512 => w.hidden_group::<F::Zmm, 4>(x, images, lit, scale, a1),
                 #[cfg(target_arch = "x86_64")]
                 Level::Avx2 => w.hidden_group::<F::Ymm, 2>(x, images, lit, scale, a1),
-                _ if std::mem::size_of::<F>() == 4 => {
-                    w.hidden_group_scalar::<8>(x, images, lit, scale, a1)
-                }
-                _ => w.hidden_group_scalar::<4>(x, images, lit, scale, a1),
+                _ => w.hidden_group::<F::Xmm, 2>(x, images, lit, scale, a1),
             }
         }
     }
@@ -91,7 +87,6 @@ impl<F: Float> W1<'_, F> {
     /// Every hidden unit of the `images` (rows of x and of a1) over the
     /// pixels `lit`: tiles of R registers while they fit, then of one. A
     /// group smaller than [`GROUP`] (the last) goes one image at a time.
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn hidden_group<V: Vector<F>, const R: usize>(
         &self,
@@ -157,7 +152,6 @@ impl<F: Float> W1<'_, F> {
     /// processor must have V's instructions. `HP`, when not 0, is hp
     /// (64: the book's 50 units in f32), known when compiling: a row of W1
     /// is then found by a shift instead of a multiply.
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize, const HP: usize>(
         &self,
@@ -207,39 +201,6 @@ impl<F: Float> W1<'_, F> {
                 for r in 0..R {
                     acc[q][r].store(ap.add(images[q] as usize * hp + lane + r * V::N));
                 }
-            }
-        }
-    }
-
-    /// [`Self::hidden_group`] in plain arithmetic, T units per tile, for
-    /// processors without AVX2 (two SSE2 registers wide).
-    #[inline(always)]
-    fn hidden_group_scalar<const T: usize>(
-        &self,
-        x: &[u8],
-        images: &[u32],
-        lit: &[u32],
-        scale: &[F; 256],
-        a1: &mut [F],
-    ) {
-        let (d, hp) = (self.d, self.hp);
-        assert!(hp.is_multiple_of(T));
-        for lane in (0..hp).step_by(T) {
-            for &s in images {
-                let s = s as usize;
-                let mut acc: [F; T] = a1[s * hp + lane..][..T].try_into().unwrap();
-                let row = &x[s * d..][..d];
-                for &i in lit {
-                    let byte = row[i as usize];
-                    if byte == 0 {
-                        continue;
-                    }
-                    let (v, w) = (scale[byte as usize], &self.w[i as usize * hp + lane..][..T]);
-                    for l in 0..T {
-                        acc[l] += v * w[l];
-                    }
-                }
-                a1[s * hp + lane..][..T].copy_from_slice(&acc);
             }
         }
     }

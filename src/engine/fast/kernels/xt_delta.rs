@@ -9,12 +9,11 @@
 //! stay in registers while the samples stream past; a sample that lights
 //! none of a tile's pixels is skipped (its terms are zeros). Every sum adds
 //! its terms in sample order, so the tile shape never changes a result;
-//! with AVX2 or AVX-512 each term is fused into the sum (one rounding), on
-//! plain SSE2 it is multiplied, then added.
+//! with AVX2, AVX-512 or NEON each term is fused into the sum (one
+//! rounding), with SSE2 or simd128 it is multiplied, then added.
 
 use super::Level;
 use super::float::Float;
-#[cfg(target_arch = "x86_64")]
 use super::vector::Vector;
 
 /// Rows `first..first + rows.len() / hp` of ∂L/∂W1 = xᵀ·da1, at kernel level
@@ -38,15 +37,13 @@ pub(crate) fn xt_delta<F: Float>(
         "{level:?} kernels on a processor without them"
     );
     match level {
-        // 4 pixels × 4 registers of sums on AVX-512, × 2 on AVX2.
+        // 4 pixels × 4 registers of sums on AVX-512, × 2 on AVX2 and at
+        // 128 bits.
         #[cfg(target_arch = "x86_64")]
         Level::Avx512 => weight_tiles_v::<F, F::Zmm, 4>(level, x, n, d, da1, scale, first, rows),
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => weight_tiles_v::<F, F::Ymm, 2>(level, x, n, d, da1, scale, first, rows),
-        _ if std::mem::size_of::<F>() == 4 => {
-            weight_tiles_scalar::<F, 3, 8>(x, n, d, da1, scale, first, rows)
-        }
-        _ => weight_tiles_scalar::<F, 3, 4>(x, n, d, da1, scale, first, rows),
+        _ => weight_tiles_v::<F, F::Xmm, 2>(level, x, n, d, da1, scale, first, rows),
     }
 }
 
@@ -56,7 +53,6 @@ const PIXELS: usize = 4;
 
 /// ∂L/∂W1 rows with vector registers: tiles of [`PIXELS`] pixels × R
 /// registers while they fit, then narrower ones.
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
@@ -84,6 +80,7 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
     lists.clear();
     // Room for 16 numbers written past the last list.
     lists.resize(groups * (n + 1) + 16, 0);
+    #[cfg(target_arch = "x86_64")]
     if level == Level::Avx512 {
         // SAFETY: the level is supported (asserted in `xt_delta`): the
         // processor has AVX-512; the pixels
@@ -91,6 +88,11 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
         // has room for groups lists of n + 1 and 16 more (above).
         unsafe { sample_lists_avx512(x, n, d, first, groups, &mut lists) };
     } else {
+        sample_lists(x, n, d, first, groups, &mut lists);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = level;
         sample_lists(x, n, d, first, groups, &mut lists);
     }
     let mut lane = 0;
@@ -150,7 +152,6 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
 ///
 /// Written without a branch (whether a sample is lit follows no pattern a
 /// processor could predict): every sample is written, the lit ones kept.
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn sample_lists(x: &[u8], n: usize, d: usize, first: usize, groups: usize, lists: &mut [u32]) {
     for (g, list) in lists.chunks_exact_mut(n + 1).take(groups).enumerate() {
@@ -236,6 +237,9 @@ unsafe fn sample_lists_avx512(
 thread_local! {
     /// For each sample, the pixel groups it lights (`sample_lists_avx512`).
     static SAMPLE_MASKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+thread_local! {
     /// The sample lists of `weight_tiles_v`, kept from call to call.
     static SAMPLE_LISTS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
 }
@@ -250,7 +254,6 @@ thread_local! {
 /// `da1`'s n rows and of `out`'s P rows must be in bounds, every sample in
 /// `lit` below n (see `weight_tiles_v`), and the processor must have V's
 /// instructions.
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn weight_tile<
@@ -312,76 +315,6 @@ unsafe fn weight_tile<
                 acc[p][r].store(op.add(p * hp + lane + r * V::N));
             }
         }
-    }
-}
-
-/// [`weight_tiles_v`] in plain arithmetic, for processors without AVX2:
-/// tiles of P pixels × T units (T divides hp: a 64-byte register of F does).
-#[inline(always)]
-fn weight_tiles_scalar<F: Float, const P: usize, const T: usize>(
-    x: &[u8],
-    n: usize,
-    d: usize,
-    da1: &[F],
-    scale: &[F; 256],
-    first: usize,
-    rows: &mut [F],
-) {
-    let hp = da1.len() / n.max(1);
-    let pixels = rows.len() / hp.max(1);
-    assert!(hp.is_multiple_of(T));
-    for lane in (0..hp).step_by(T) {
-        let mut p = 0;
-        while p < pixels {
-            let (i0, out) = (first + p, &mut rows[p * hp..]);
-            if p + P <= pixels {
-                weight_group::<F, P, T>(x, n, d, da1, scale, i0, lane, out);
-                p += P;
-            } else {
-                weight_group::<F, 1, T>(x, n, d, da1, scale, i0, lane, out);
-                p += 1;
-            }
-        }
-    }
-}
-
-/// Lanes `lane..lane + T` of the ∂L/∂W1 rows of pixels `i0..i0 + P`: P × T
-/// running sums, one row of da1 loaded per sample and used P times; each
-/// term multiplied, then added (SSE2 has no fused multiply-add).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn weight_group<F: Float, const P: usize, const T: usize>(
-    x: &[u8],
-    n: usize,
-    d: usize,
-    da1: &[F],
-    scale: &[F; 256],
-    i0: usize,
-    lane: usize,
-    out: &mut [F],
-) {
-    let hp = da1.len() / n.max(1);
-    // Checked once here so the loop below reads without a bounds check.
-    assert!(x.len() >= n * d && i0 + P <= d && da1.len() >= n * hp && lane + T <= hp);
-    let (xp, gp) = (x.as_ptr(), da1.as_ptr());
-    let mut acc = [[F::ZERO; T]; P];
-    for s in 0..n {
-        // SAFETY: s < n and i0 + P ≤ d, inside x (asserted above).
-        let bytes: [u8; P] = unsafe { *(xp.add(s * d + i0) as *const [u8; P]) };
-        if bytes.iter().all(|&b| b == 0) {
-            continue;
-        }
-        // SAFETY: s·hp + lane + T ≤ n·hp, inside da1 (asserted above).
-        let g: &[F; T] = unsafe { &*(gp.add(s * hp + lane) as *const [F; T]) };
-        for p in 0..P {
-            let v = scale[bytes[p] as usize];
-            for l in 0..T {
-                acc[p][l] += v * g[l];
-            }
-        }
-    }
-    for p in 0..P {
-        out[p * hp + lane..][..T].copy_from_slice(&acc[p]);
     }
 }
 

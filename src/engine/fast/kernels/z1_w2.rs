@@ -11,7 +11,6 @@
 
 use super::Level;
 use super::float::Float;
-#[cfg(target_arch = "x86_64")]
 use super::vector::Vector;
 
 /// W2 and b2 as the output layer reads them: `h` rows of `k` numbers (the
@@ -65,6 +64,12 @@ impl<F: Float> W2<'_, F> {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: see above.
             Level::Avx2 if k <= 16 => unsafe { self.output_group::<F::Ymm, 2, 4>(z1, n, a2) },
+            // SAFETY: see above.
+            Level::Baseline if k <= 16 && f32 => unsafe {
+                self.output_group::<F::Xmm, 2, 4>(z1, n, a2)
+            },
+            // SAFETY: see above.
+            Level::Baseline if k <= 16 => unsafe { self.output_group::<F::Xmm, 1, 8>(z1, n, a2) },
             _ => {
                 for s in 0..n {
                     self.output(&z1[s * hp..][..hp], &mut a2[s * k..][..k]);
@@ -79,7 +84,6 @@ impl<F: Float> W2<'_, F> {
     /// # Safety
     /// `z1` must hold n rows of hp and `a2` n rows of k, k ≤ R·V::N, and the
     /// processor must have V's instructions.
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn output_group<V: Vector<F>, const Q: usize, const R: usize>(
         &self,

@@ -65,6 +65,7 @@ fn listed_when_any_image_lights_it(level: Level) {
 
 /// Both ways of listing give the same lists, over image counts, widths
 /// and blocks that leave every kind of remainder.
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn the_vector_lists_equal_the_plain_ones() {
     if !testing::runs(Level::Avx512) {

@@ -38,7 +38,7 @@ fn tiled_products_match<F: Float>(level: Level, h: usize) {
         })
         .collect();
     let scale: [F; 256] = std::array::from_fn(|b| F::from_pixel(b as u8));
-    let fused = level != Level::Baseline;
+    let fused = level.fused();
     let madd = |acc: F, v: F, w: F| {
         if fused {
             v.mul_add(w, acc)

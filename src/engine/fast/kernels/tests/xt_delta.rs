@@ -1,6 +1,8 @@
 //! The sample lists of xᵀ·δ.
 
+#[cfg(target_arch = "x86_64")]
 use super::*;
+#[cfg(target_arch = "x86_64")]
 use crate::engine::testing;
 
 /// The AVX-512 sample lists of ∂L/∂W1 equal the plain ones, over sample
