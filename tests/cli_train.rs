@@ -508,3 +508,28 @@ fn f32_trains_alike_on_every_kernel() {
         }
     }
 }
+
+/// `manabi train | head -1`: the reader leaves after one line; manabi stops
+/// quietly (status 141, as if by SIGPIPE) rather than panicking.
+#[test]
+fn a_closed_pipe_on_standard_output_stops_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_manabi"))
+        .args(["train", "--iters", "3000", "--out", "piped"])
+        .current_dir(tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty(), "train printed nothing");
+    // The reader is gone: the next line manabi prints meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "manabi panicked: {stderr}");
+    assert_eq!(out.status.code(), Some(141), "stderr: {stderr}");
+}
