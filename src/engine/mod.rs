@@ -18,6 +18,7 @@ mod reference;
 pub use reference::Reference;
 
 use crate::data::Split;
+use crate::params::Params;
 use crate::train::{GradientMethod, Precision, TrainConfig};
 use crate::two_layer_net::TwoLayerNet;
 
@@ -69,6 +70,9 @@ pub trait Engine {
     fn accuracy(&mut self, split: &Split) -> f64;
     /// The network as it is now, in f64.
     fn net(&self) -> TwoLayerNet;
+    /// The gradient of the last [`Engine::gradient`] call, in f64, shaped
+    /// like the book's params (zeros before the first call).
+    fn grads(&self) -> Params;
 }
 
 /// The engine `config` asks for, starting from `net`.

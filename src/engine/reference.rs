@@ -64,4 +64,8 @@ impl Engine for Reference {
     fn net(&self) -> TwoLayerNet {
         self.net.clone()
     }
+
+    fn grads(&self) -> Params {
+        self.grads.clone()
+    }
 }

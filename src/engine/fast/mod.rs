@@ -932,4 +932,8 @@ impl<F: Float> Engine for FastEngine<F> {
             None => self.net.to_net(),
         }
     }
+
+    fn grads(&self) -> crate::params::Params {
+        self.grads_f64()
+    }
 }
