@@ -73,6 +73,13 @@ pub trait Engine {
     /// The gradient of the last [`Engine::gradient`] call, in f64, shaped
     /// like the book's params (zeros before the first call).
     fn grads(&self) -> Params;
+    /// Replaces the network's parameters with `params`, keeping the
+    /// engine, its buffers and its batch (an update asked for and not yet
+    /// made is dropped).
+    ///
+    /// # Panics
+    /// When `params` has other sizes than the engine's network.
+    fn set_params(&mut self, params: &Params);
 }
 
 /// The engine `config` asks for, starting from `net`.

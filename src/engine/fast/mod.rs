@@ -936,4 +936,12 @@ impl<F: Float> Engine for FastEngine<F> {
     fn grads(&self) -> crate::params::Params {
         self.grads_f64()
     }
+
+    fn set_params(&mut self, params: &crate::params::Params) {
+        let n = &self.net;
+        assert_eq!(params.sizes(), (n.d, n.h, n.k), "set_params: other sizes");
+        self.pending = None;
+        self.net.set_params(params);
+        self.mirror.set_params(params);
+    }
 }
