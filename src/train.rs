@@ -494,7 +494,8 @@ impl BatchSampler {
 }
 
 /// `x[batch_mask] / 255`, `t[batch_mask]`: the chosen images as a (N, 784)
-/// matrix scaled to [0, 1], and their labels.
+/// matrix scaled to [0, 1] (or to the split's own
+/// [`pixel_values`](Split::pixel_values)), and their labels.
 ///
 /// ```
 /// use manabi::data::Dataset;
@@ -507,9 +508,13 @@ impl BatchSampler {
 pub fn gather_batch(split: &Split, indices: &[usize]) -> (Array2<f64>, Vec<usize>) {
     let d = split.pixels_per_image();
     let mut x = Array2::zeros((indices.len(), d));
+    let values = split
+        .pixel_values()
+        .copied()
+        .unwrap_or_else(|| std::array::from_fn(|p| p as f64 / 255.0));
     for (mut row, &i) in x.rows_mut().into_iter().zip(indices) {
         for (v, &p) in row.iter_mut().zip(split.image(i)) {
-            *v = p as f64 / 255.0;
+            *v = values[usize::from(p)];
         }
     }
     let t = indices.iter().map(|&i| split.label(i)).collect();

@@ -77,3 +77,79 @@ fn set_params_refuses_other_sizes() {
     let mut engine = engine::new(&TrainConfig::default(), &net(1));
     engine.set_params(&Params::zeros(784, 20, 10));
 }
+
+/// NumPy's float32 `k / 255`, the book's `normalize=True` pixels, as f64.
+fn f32_values() -> [f64; 256] {
+    std::array::from_fn(|k| (k as f32 / 255.0) as f64)
+}
+
+#[test]
+fn both_engines_read_pixels_as_the_splits_values() {
+    let data = Dataset::embedded();
+    let split = data.train.take(300);
+    let batch: Vec<usize> = (0..100).map(|i| i * 7 % 300).collect();
+    let net = net(5);
+    for (what, values, tol) in [
+        ("f32 k/255", f32_values(), 1e-14),
+        ("k", std::array::from_fn(|k| k as f64), 1e-12),
+    ] {
+        let split = split.clone().with_pixel_values(values);
+        let (x, t) = gather_batch(&split, &batch);
+        // The matrix holds the values, not k/255.
+        let (row, _) = gather_batch(&split, &[0]);
+        for (v, &p) in row.iter().zip(split.image(0)) {
+            assert_eq!(v.to_bits(), values[usize::from(p)].to_bits());
+        }
+        let want_loss = net.loss(&x, &t[..]);
+        let want_grads = net.gradient(&x, &t[..]);
+        for (kind, mut engine) in engines(&net) {
+            engine.load_batch(&split, &batch);
+            let loss = engine.loss();
+            assert!(
+                (loss - want_loss).abs() < tol,
+                "{what} {kind:?}: {loss} vs {want_loss}"
+            );
+            engine.gradient(GradientMethod::Backprop);
+            let diff = max_diff(&engine.grads(), &want_grads);
+            assert!(diff < tol, "{what} {kind:?}: gradient differs by {diff:e}");
+            let acc = engine.accuracy(&split);
+            let want = manabi::train::evaluate(&net, &split);
+            assert_eq!(acc, want, "{what} {kind:?}");
+        }
+        // f32 reads the values too (so not through AMX's k/255).
+        let config = TrainConfig {
+            precision: manabi::train::Precision::F32,
+            ..TrainConfig::default()
+        };
+        let mut engine = engine::new(&config, &net);
+        engine.load_batch(&split, &batch);
+        let loss = engine.loss();
+        assert!(
+            (loss - want_loss).abs() < 1e-4 * want_loss.abs().max(1.0),
+            "{what} f32: {loss} vs {want_loss}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_numerical_gradient_reads_the_splits_values() {
+    let data = Dataset::embedded();
+    let split = data.train.take(20).with_pixel_values(f32_values());
+    let batch: Vec<usize> = (0..20).collect();
+    let mut rng = manabi::random::Rng::new(9);
+    let net = TwoLayerNet::with_rng(784, 3, 10, 0.1, &mut rng);
+    let (x, t) = gather_batch(&split, &batch);
+    let want = net.numerical_gradient(&x, &t[..]);
+    let mut engine = engine::new(&TrainConfig::default(), &net);
+    engine.load_batch(&split, &batch);
+    engine.gradient(GradientMethod::NumericalFast);
+    let diff = max_diff(&engine.grads(), &want);
+    assert!(diff < 1e-9, "differs by {diff:e}");
+}
+
+#[test]
+#[should_panic(expected = "byte 0 must stand for 0")]
+fn pixel_values_keep_zero_for_zero() {
+    let split = manabi::data::Split::new(vec![0, 1], vec![3], 1, 2).unwrap();
+    let _ = split.with_pixel_values([1.0; 256]);
+}

@@ -21,6 +21,9 @@ pub struct Batch {
     pub pixels: Vec<u8>,
     /// Correct class of each sample.
     pub labels: Vec<usize>,
+    /// What each byte stands for, when not k/255: the split's
+    /// [`pixel_values`](Split::pixel_values).
+    pub values: Option<[f64; 256]>,
 }
 
 impl Batch {
@@ -39,6 +42,7 @@ impl Batch {
         self.pixels.resize(self.n * d, 0);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.label(i)));
+        self.values = split.pixel_values().copied();
         let half = self.n / 2;
         let (rows, rows_b) = self.pixels.split_at_mut(half * d);
         let (first, second) = indices.split_at(half);
@@ -56,6 +60,11 @@ impl Batch {
         &self.pixels[s * self.d..(s + 1) * self.d]
     }
 
+    /// What each byte of this batch stands for, in `F`.
+    pub fn scale<F: Float>(&self) -> [F; 256] {
+        scale_for(self.values.as_ref())
+    }
+
     /// Number of non-zero pixels.
     pub fn nnz(&self) -> usize {
         self.pixels.iter().filter(|&&b| b != 0).count()
@@ -65,6 +74,14 @@ impl Batch {
 /// `byte / 255` for every byte, in `F`.
 pub fn scale_table<F: Float>() -> [F; 256] {
     std::array::from_fn(|b| F::from_pixel(b as u8))
+}
+
+/// `values[byte]` for every byte, in `F`; [`scale_table`] without values.
+pub fn scale_for<F: Float>(values: Option<&[f64; 256]>) -> [F; 256] {
+    match values {
+        Some(v) => v.map(F::from_f64),
+        None => scale_table(),
+    }
 }
 
 #[cfg(test)]

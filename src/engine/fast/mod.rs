@@ -51,7 +51,7 @@ use crate::train::GradientMethod;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
 use super::Engine;
-use batch::{Batch, scale_table};
+use batch::{Batch, scale_for};
 use float::Float;
 use net::{FastNet, activate, correct_rows, cross_entropy, softmax_rows, weight_gradient};
 use panel::Panels;
@@ -233,7 +233,8 @@ fn forward_top<F: Float>(
     team::join(
         || {
             let net = net.ready();
-            forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell);
+            let values = batch.values.as_ref();
+            forward_samples(net, x, t, values, list, &mut panels[0], a1, z1, y, ell);
             if let Some(top) = top {
                 sample_gradients(net, n, t, y, a1, z1, top.w2t, top.dy, top.da1);
             }
@@ -244,6 +245,7 @@ fn forward_top<F: Float>(
                 net_b,
                 x_b,
                 t_b,
+                batch.values.as_ref(),
                 list,
                 &mut panels_b[0],
                 a1_b,
@@ -285,6 +287,7 @@ pub fn forward_loss_serial<F: Float>(
         net,
         &batch.pixels,
         &batch.labels,
+        batch.values.as_ref(),
         true,
         &mut panels[0],
         a1,
@@ -299,11 +302,13 @@ crate::kernel! {
     /// Images `x` (with their `labels`) through the network: a1, z1, y and
     /// each one's share of the loss, one per element of `ell`. Their lit
     /// pixels are listed in `panels` first, unless `list` is false: then
-    /// `panels` already lists these images.
+    /// `panels` already lists these images. A pixel byte stands for
+    /// `values[byte]`, k/255 without them (x·W1 runs on AMX only then).
     fn forward_samples<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
         labels: &[usize],
+        values: Option<&[f64; 256]>,
         list: bool,
         panels: &mut Panels,
         a1: &mut [F],
@@ -312,11 +317,12 @@ crate::kernel! {
         ell: &mut [F],
     ) {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
-        let scale = scale_table::<F>();
-        if let Some(planes) = net.amx_planes() {
+        let scale = scale_for::<F>(values);
+        let amx = values.is_none();
+        if let Some(planes) = net.amx_planes().filter(|_| amx) {
             net.hidden_pre_amx(planes, x, n, &mut panels.amx, a1);
         } else if list {
-            list_and_sum(net, x, &labels[..n], panels, &scale, a1);
+            list_and_sum(net, x, &labels[..n], panels, &scale, amx, a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
             net.hidden_pre(x, panels, &scale, a1);
@@ -342,13 +348,14 @@ crate::kernel! {
         scale: &[F; 256],
         a1: &mut [F],
     ) {
-        list_and_sum(net, x, labels, panels, scale, a1);
+        list_and_sum(net, x, labels, panels, scale, true, a1);
     }
 }
 
 /// [`hidden_layer`]'s work, inlined into the kernel that calls it: the lit
 /// pixels of the images `x` (one per label) listed in `panels`, then
-/// a1 = x·W1 + b1.
+/// a1 = x·W1 + b1 (on AMX if `amx` allows and the network runs there: the
+/// pixels are then k/255, whatever `scale` says).
 #[inline(always)]
 fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     net: &FastNet<F>,
@@ -356,9 +363,10 @@ fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     labels: &[L],
     panels: &mut Panels,
     scale: &[F; 256],
+    amx: bool,
     a1: &mut [F],
 ) {
-    if let Some(planes) = net.amx_planes() {
+    if let Some(planes) = net.amx_planes().filter(|_| amx) {
         return net.hidden_pre_amx(planes, x, labels.len(), &mut panels.amx, a1);
     }
     let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
@@ -541,7 +549,7 @@ crate::kernel! {
 crate::kernel! {
     /// Rows `first..` of ∂L/∂W1 = xᵀ·da1.
     fn weight_rows<F: Float>(batch: &Batch, da1: &[F], first: usize, rows: &mut [F]) {
-        let scale = scale_table::<F>();
+        let scale = batch.scale::<F>();
         weight_gradient(&batch.pixels, batch.n, batch.d, da1, &scale, first, rows);
     }
 }
@@ -704,7 +712,17 @@ pub fn accuracy_in<F: Float>(
     let d = split.pixels_per_image();
     let (x, t) = (split.images(), split.labels());
     let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| {
-        count_correct(net, x, t, &mut s.panels, &mut s.a1, &mut s.z1, &mut s.a2)
+        let values = split.pixel_values();
+        count_correct(
+            net,
+            x,
+            t,
+            values,
+            &mut s.panels,
+            &mut s.a1,
+            &mut s.z1,
+            &mut s.a2,
+        )
     };
     let correct: usize = if rayon::current_num_threads() > 2 {
         x.par_chunks(EVAL_GRAIN * d)
@@ -764,17 +782,18 @@ crate::kernel! {
         net: &FastNet<F>,
         x: &[u8],
         labels: &[u8],
+        values: Option<&[f64; 256]>,
         panels: &mut Panels,
         a1: &mut Vec<F>,
         z1: &mut Vec<F>,
         a2: &mut Vec<F>,
     ) -> usize {
         let (n, hp, k) = (labels.len(), net.hp, net.k);
-        let scale = scale_table::<F>();
+        let scale = scale_for::<F>(values);
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
         a2.resize(n * k, F::ZERO);
-        list_and_sum(net, x, labels, panels, &scale, a1);
+        list_and_sum(net, x, labels, panels, &scale, values.is_none(), a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_rows(z1, n, a2);
         // softmax keeps the order of the scores, so the argmax of the
