@@ -126,13 +126,29 @@ fn with_values<T: numpy::Element + Copy, R>(
     f: impl FnOnce(&[T]) -> R,
 ) -> PyResult<R> {
     let ro = a.try_readonly()?;
-    match ro.as_slice() {
-        Ok(s) => Ok(f(s)),
-        Err(_) => {
-            let view: ArrayViewD<'_, T> = ro.as_array();
+    let view: ArrayViewD<'_, T> = ro.as_array();
+    // Row-major only: a Fortran-ordered array is contiguous too, column by column.
+    match view.as_slice() {
+        Some(s) => Ok(f(s)),
+        None => {
             let v: Vec<T> = view.iter().copied().collect();
             Ok(f(&v))
         }
+    }
+}
+
+/// A shape as Python writes it: `(784, 50)`, `(50,)`.
+pub fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -155,20 +171,23 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
         [rows, _] => (rows, false),
         _ => {
             return Err(PyValueError::new_err(format!(
-                "{name} has shape {shape:?}: give (N, {d}) images, one per row, or one image of shape ({d},) \
-                 (load_mnist(flatten=True), or x.reshape(len(x), -1))"
+                "{name} has shape {}: give (N, {d}) images, one per row, or one image of shape ({d},) \
+                 (load_mnist(flatten=True), or x.reshape(len(x), -1))",
+                shape_text(&shape)
             )));
         }
     };
     let cols = *shape.last().unwrap();
     if cols != d {
         return Err(PyValueError::new_err(format!(
-            "{name} has {cols} values per image but the network takes {d} (its input_size): shape {shape:?}"
+            "{name} has {cols} values per image but the network takes {d} (its input_size): shape {}",
+            shape_text(&shape)
         )));
     }
     if n == 0 || d == 0 {
         return Err(PyValueError::new_err(format!(
-            "{name} is empty (shape {shape:?}): give at least one image"
+            "{name} is empty (shape {}): give at least one image",
+            shape_text(&shape)
         )));
     }
     let (kind, dtype) = kind(&a);
@@ -268,7 +287,8 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
                 format!("({n},) labels or ({n}, {k}) one-hot rows")
             };
             return Err(PyValueError::new_err(format!(
-                "{name} has shape {shape:?} for {n} image(s) and {k} classes: give {want}"
+                "{name} has shape {} for {n} image(s) and {k} classes: give {want}",
+                shape_text(&shape)
             )));
         }
     };
@@ -359,7 +379,9 @@ pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<()> {
         let shape = array.shape().to_vec();
         if shape != want {
             return Err(PyValueError::new_err(format!(
-                "params['{name}'] has shape {shape:?}, but the network's {name} is {want:?}"
+                "params['{name}'] has shape {}, but the network's {name} is {}",
+                shape_text(&shape),
+                shape_text(&want)
             )));
         }
         with_values(&array, |v| slot.copy_from_slice(v))?;

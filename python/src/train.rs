@@ -228,7 +228,7 @@ pub fn train<'py>(
             return Err(PyValueError::new_err(format!(
                 "train_size={n}: {} has only {} training images",
                 full.name,
-                full.train.len()
+                manabi::report::fmt_count(full.train.len())
             )));
         }
         Some(n) => n,
