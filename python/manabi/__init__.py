@@ -453,7 +453,12 @@ def train(
         iteration, loss = result.diverged
         warnings.warn(
             f"the loss became {loss} at iteration {iteration}: learning diverged; "
-            "try a smaller learning_rate. The network returned is the last one with finite weights.",
+            "try a smaller learning_rate. "
+            + (
+                "The network returned is the last one evaluated with finite weights."
+                if result.network is not None
+                else "No network had finite weights at an evaluation: none is returned."
+            ),
             RuntimeWarning,
             stacklevel=2,
         )
