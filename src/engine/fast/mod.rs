@@ -95,15 +95,7 @@ impl<F: Float> Grads<F> {
 
     /// As the book's f64 parameters (padding dropped).
     pub fn to_params(&self, net: &FastNet<F>) -> crate::params::Params {
-        let as_net = FastNet {
-            w1: self.w1.clone(),
-            b1: self.b1.clone(),
-            w2: self.w2.clone(),
-            b2: self.b2.clone(),
-            amx: Default::default(),
-            ..net.clone()
-        };
-        as_net.to_params()
+        net::params_of(net, &self.w1, &self.b1, &self.w2, &self.b2)
     }
 }
 

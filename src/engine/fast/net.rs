@@ -67,6 +67,27 @@ pub struct FastNet<F> {
     pub(super) amx: amx::Cache,
 }
 
+/// W1, b1, W2, b2 laid out (and padded) like `net`'s, as the book's f64
+/// arrays (padding dropped), row by row.
+pub fn params_of<F: Float>(net: &FastNet<F>, w1: &[F], b1: &[F], w2: &[F], b2: &[F]) -> Params {
+    let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
+    let f64s = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+    let rows: Vec<f64> = if h == 0 {
+        Vec::new()
+    } else {
+        w1.chunks_exact(hp)
+            .take(d)
+            .flat_map(|row| row[..h].iter().map(|x| x.to_f64()))
+            .collect()
+    };
+    Params {
+        w1: Array2::from_shape_vec((d, h), rows).expect("d rows of h"),
+        b1: Array1::from(f64s(&b1[..h])),
+        w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k])).expect("h rows of k"),
+        b2: Array1::from(f64s(&b2[..k])),
+    }
+}
+
 /// Where one parameter lives in a [`FastNet`] (an index into that array).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
@@ -112,22 +133,28 @@ impl<F: Float> FastNet<F> {
     /// Overwrites the parameters with `params` (same sizes).
     pub fn set_params(&mut self, params: &Params) {
         self.amx.clear();
-        let p = params;
-        for i in 0..self.d {
-            for j in 0..self.h {
-                let at = self.w1_index(i, j);
-                self.w1[at] = F::from_f64(p.w1[[i, j]]);
+        let (h, hp, k) = (self.h, self.hp, self.k);
+        let convert = |to: &mut [F], from: &[f64]| {
+            for (t, &f) in to.iter_mut().zip(from) {
+                *t = F::from_f64(f);
+            }
+        };
+        // Row by row: W1's rows are padded from h to hp units here.
+        let w1 = params.w1.as_slice().expect("standard layout");
+        if h > 0 {
+            for (row, from) in self.w1.chunks_exact_mut(hp).zip(w1.chunks_exact(h)) {
+                convert(&mut row[..h], from);
             }
         }
-        for j in 0..self.h {
-            self.b1[j] = F::from_f64(p.b1[j]);
-            for c in 0..self.k {
-                self.w2[j * self.k + c] = F::from_f64(p.w2[[j, c]]);
-            }
-        }
-        for c in 0..self.k {
-            self.b2[c] = F::from_f64(p.b2[c]);
-        }
+        convert(
+            &mut self.b1[..h],
+            params.b1.as_slice().expect("standard layout"),
+        );
+        convert(
+            &mut self.w2[..h * k],
+            params.w2.as_slice().expect("standard layout"),
+        );
+        convert(&mut self.b2, params.b2.as_slice().expect("standard layout"));
     }
 
     /// Back to the book's f64 network.
@@ -137,13 +164,7 @@ impl<F: Float> FastNet<F> {
 
     /// The parameters as the book's f64 arrays (padding dropped).
     pub fn to_params(&self) -> Params {
-        let (d, h, k) = (self.d, self.h, self.k);
-        Params {
-            w1: Array2::from_shape_fn((d, h), |(i, j)| self.w1[self.w1_index(i, j)].to_f64()),
-            b1: Array1::from_shape_fn(h, |j| self.b1[j].to_f64()),
-            w2: Array2::from_shape_fn((h, k), |(j, c)| self.w2[j * k + c].to_f64()),
-            b2: Array1::from_shape_fn(k, |c| self.b2[c].to_f64()),
-        }
+        params_of(self, &self.w1, &self.b1, &self.w2, &self.b2)
     }
 
     /// Number of parameters (padding not counted).
