@@ -81,15 +81,13 @@ fn as_bytes<T: Copy + PartialEq + Into<f64>>(
 ) -> Option<Vec<u8>> {
     let mut bytes = Vec::with_capacity(values.len());
     for &v in values {
-        let k = (v.into() * scale).round();
-        if !(0.0..=255.0).contains(&k) {
+        // The nearest k (rounding half up; a saturating cast, NaN to 0):
+        // no call to `round`, which baseline x86-64 has no instruction for.
+        let k = (v.into() * scale + 0.5) as i64;
+        if !(0..=255).contains(&k) || table[k as usize] != v {
             return None;
         }
-        let k = k as u8;
-        if table[usize::from(k)] != v {
-            return None;
-        }
-        bytes.push(k);
+        bytes.push(k as u8);
     }
     Some(bytes)
 }
