@@ -38,7 +38,7 @@ pub enum Pixels {
         /// n rows of d bytes.
         bytes: Vec<u8>,
         /// What each byte stands for.
-        values: [f64; 256],
+        values: Box<[f64; 256]>,
     },
     /// Any other numbers, as f64: (n, d).
     Floats(Array2<f64>),
@@ -61,35 +61,92 @@ pub fn f32_scaled() -> [f32; 256] {
     std::array::from_fn(|k| k as f32 / 255.0)
 }
 
-/// The value tables an f64 image may use, with the byte each value's k is
-/// guessed from: f64 k/255, float32 k/255 promoted, and k itself.
-fn f64_tables() -> [([f64; 256], f64); 3] {
-    let f32s = f32_scaled();
-    [
-        (std::array::from_fn(|k| k as f64 / 255.0), 255.0),
-        (std::array::from_fn(|k| f64::from(f32s[k])), 255.0),
-        (std::array::from_fn(|k| k as f64), 1.0),
-    ]
+/// Bytes for `values` when every one of them is `value(k)` for the k
+/// nearest `v · scale` (0 ≤ k ≤ 255); `None` if any is not. (−0 reads as 0,
+/// which changes no sum.)
+///
+/// Every value is converted and checked, a chunk at a time without an early
+/// exit, so the loop runs on vector registers: AVX2 where the processor has it.
+fn as_bytes<T>(values: &[T], scale: T, value: impl Fn(T) -> T + Copy) -> Option<Vec<u8>>
+where
+    T: Pixel,
+{
+    let mut bytes = vec![0u8; values.len()];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2.
+        let ok = unsafe { as_bytes_avx2(values, scale, value, &mut bytes) };
+        return ok.then_some(bytes);
+    }
+    as_bytes_into(values, scale, value, &mut bytes).then_some(bytes)
 }
 
-/// Bytes for `values` when every one of them is `table[k]` for the k nearest
-/// `value · scale`; `None` at the first that is not.
-fn as_bytes<T: Copy + PartialEq + Into<f64>>(
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn as_bytes_avx2<T: Pixel>(
     values: &[T],
-    table: &[T; 256],
-    scale: f64,
-) -> Option<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(values.len());
-    for &v in values {
-        // The nearest k (rounding half up; a saturating cast, NaN to 0):
-        // no call to `round`, which baseline x86-64 has no instruction for.
-        let k = (v.into() * scale + 0.5) as i64;
-        if !(0..=255).contains(&k) || table[k as usize] != v {
-            return None;
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+    out: &mut [u8],
+) -> bool {
+    as_bytes_into(values, scale, value, out)
+}
+
+#[inline(always)]
+fn as_bytes_into<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+    out: &mut [u8],
+) -> bool {
+    for (chunk, outs) in values.chunks(256).zip(out.chunks_mut(256)) {
+        let mut ok = true;
+        for (o, &v) in outs.iter_mut().zip(chunk) {
+            let k = v.nearest(scale);
+            ok &= value(k) == v;
+            *o = k.byte();
         }
-        bytes.push(k as u8);
+        if !ok {
+            return false;
+        }
     }
-    Some(bytes)
+    true
+}
+
+/// A float type images come in.
+pub trait Pixel: Copy + PartialEq {
+    /// ⌊v · scale + 0.5⌋ limited to 0…255 (NaN to 0): the nearest k.
+    fn nearest(self, scale: Self) -> Self;
+    /// A whole number 0…255 (from [`Pixel::nearest`]) as a byte.
+    fn byte(self) -> u8;
+}
+
+impl Pixel for f32 {
+    #[inline(always)]
+    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
+    fn nearest(self, scale: f32) -> f32 {
+        (self * scale + 0.5).floor().max(0.0).min(255.0)
+    }
+
+    #[inline(always)]
+    fn byte(self) -> u8 {
+        // SAFETY: `nearest` gives a whole number in 0..=255.
+        unsafe { self.to_int_unchecked::<i32>() as u8 }
+    }
+}
+
+impl Pixel for f64 {
+    #[inline(always)]
+    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
+    fn nearest(self, scale: f64) -> f64 {
+        (self * scale + 0.5).floor().max(0.0).min(255.0)
+    }
+
+    #[inline(always)]
+    fn byte(self) -> u8 {
+        // SAFETY: `nearest` gives a whole number in 0..=255.
+        unsafe { self.to_int_unchecked::<i32>() as u8 }
+    }
 }
 
 /// `obj` as a NumPy array (`np.asarray` for anything else, such as a list).
@@ -195,23 +252,22 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
             let bytes = with_values(a, |v| v.to_vec())?;
             Pixels::Bytes {
                 bytes,
-                values: std::array::from_fn(|k| k as f64),
+                values: Box::new(std::array::from_fn(|k| k as f64)),
             }
         }
         b'f' if dtype == "float32" => {
             let a = a.cast::<PyArrayDyn<f32>>()?;
             with_values(a, |v| {
                 let f32s = f32_scaled();
-                let raw: [f32; 256] = std::array::from_fn(|k| k as f32);
-                if let Some(bytes) = as_bytes(v, &f32s, 255.0) {
+                if let Some(bytes) = as_bytes(v, 255.0, |k| k / 255.0) {
                     Ok(Pixels::Bytes {
                         bytes,
-                        values: f32s.map(f64::from),
+                        values: Box::new(f32s.map(f64::from)),
                     })
-                } else if let Some(bytes) = as_bytes(v, &raw, 1.0) {
+                } else if let Some(bytes) = as_bytes(v, 1.0, |k| k) {
                     Ok(Pixels::Bytes {
                         bytes,
-                        values: raw.map(f64::from),
+                        values: Box::new(std::array::from_fn(|k| k as f64)),
                     })
                 } else {
                     let values: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
@@ -228,11 +284,17 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
                 &owned
             };
             with_values(a, |v| {
-                for (table, scale) in f64_tables() {
-                    if let Some(bytes) = as_bytes(v, &table, scale) {
+                type Value = fn(f64) -> f64;
+                let tables: [(Value, f64); 3] = [
+                    (|k| k / 255.0, 255.0),
+                    (|k| f64::from(k as f32 / 255.0), 255.0),
+                    (|k| k, 1.0),
+                ];
+                for (value, scale) in tables {
+                    if let Some(bytes) = as_bytes(v, scale, value) {
                         return Ok(Pixels::Bytes {
                             bytes,
-                            values: table,
+                            values: Box::new(std::array::from_fn(|k| value(k as f64))),
                         });
                     }
                 }

@@ -34,6 +34,8 @@ struct Inner {
     engine: Box<dyn Engine + Send>,
     /// The parameters, for the reference code (and copied into `engine`).
     net: TwoLayerNet,
+    /// 0, 1, …, n − 1: a whole batch's indices.
+    all: Vec<usize>,
 }
 
 /// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
@@ -53,7 +55,7 @@ enum Task {
 /// A task's answer.
 enum Answer {
     Number(f64),
-    Grads(Params),
+    Grads(Box<Params>),
 }
 
 impl Net {
@@ -85,35 +87,45 @@ impl Net {
         let mut guard = self.lock(py);
         read_params(params, &mut guard.net.params)?;
         let inner = &mut *guard;
-        py.detach(move || compute(inner, &x, &t, task))
+        py.detach(move || compute(inner, x, &t, task))
     }
 }
 
 /// `task` on the images `x` with labels `t`: the fast engine for bytes
 /// (and labels 0–9, which a split holds), the reference code otherwise.
-fn compute(inner: &mut Inner, x: &Images, t: &[usize], task: Task) -> PyResult<Answer> {
-    if let Pixels::Bytes { bytes, values } = &x.pixels
-        && t.iter().all(|&l| l < manabi::data::NUM_CLASSES)
-    {
-        let labels: Vec<u8> = t.iter().map(|&l| l as u8).collect();
-        let split = Split::new(bytes.clone(), labels, 1, x.d)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?
-            .with_pixel_values(*values);
-        let engine = &mut inner.engine;
-        engine.set_params(&inner.net.params);
-        return Ok(match task {
-            Task::Accuracy => Answer::Number(engine.accuracy(&split)),
-            Task::Loss => {
-                engine.load_batch(&split, &(0..x.n).collect::<Vec<_>>());
-                Answer::Number(engine.loss())
+fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<Answer> {
+    let (n, d) = (x.n, x.d);
+    let x = match x.pixels {
+        Pixels::Bytes { bytes, values } if t.iter().all(|&l| l < manabi::data::NUM_CLASSES) => {
+            let labels: Vec<u8> = t.iter().map(|&l| l as u8).collect();
+            let split = Split::new(bytes, labels, 1, d)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?
+                .with_pixel_values(*values);
+            let engine = &mut inner.engine;
+            engine.set_params(&inner.net.params);
+            if inner.all.len() != n {
+                inner.all = (0..n).collect();
             }
-            Task::Gradient(method) => {
-                engine.load_batch(&split, &(0..x.n).collect::<Vec<_>>());
-                engine.gradient(method);
-                Answer::Grads(engine.grads())
-            }
-        });
-    }
+            return Ok(match task {
+                Task::Accuracy => Answer::Number(engine.accuracy(&split)),
+                Task::Loss => {
+                    engine.load_batch(&split, &inner.all);
+                    Answer::Number(engine.loss())
+                }
+                Task::Gradient(method) => {
+                    engine.load_batch(&split, &inner.all);
+                    engine.gradient(method);
+                    Answer::Grads(Box::new(engine.grads()))
+                }
+            });
+        }
+        pixels => Images {
+            n,
+            d,
+            single: x.single,
+            pixels,
+        },
+    };
     let matrix = x.to_matrix();
     let labels = Array1::from(t.to_vec());
     let t = Target::Labels(labels.view());
@@ -121,8 +133,10 @@ fn compute(inner: &mut Inner, x: &Images, t: &[usize], task: Task) -> PyResult<A
     Ok(match task {
         Task::Accuracy => Answer::Number(net.accuracy(&matrix, t)),
         Task::Loss => Answer::Number(net.loss(&matrix, t)),
-        Task::Gradient(GradientMethod::Backprop) => Answer::Grads(net.gradient(&matrix, t)),
-        Task::Gradient(_) => Answer::Grads(net.numerical_gradient(&matrix, t)),
+        Task::Gradient(GradientMethod::Backprop) => {
+            Answer::Grads(Box::new(net.gradient(&matrix, t)))
+        }
+        Task::Gradient(_) => Answer::Grads(Box::new(net.numerical_gradient(&matrix, t))),
     })
 }
 
@@ -174,6 +188,7 @@ impl Net {
             inner: Mutex::new(Inner {
                 engine: engine::new(&config, &net),
                 net,
+                all: Vec::new(),
             }),
         })
     }
@@ -230,7 +245,7 @@ impl Net {
         t: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
         match self.run(py, params, x, t, Task::Gradient(GradientMethod::Backprop))? {
-            Answer::Grads(g) => grads_dict(py, g),
+            Answer::Grads(g) => grads_dict(py, *g),
             Answer::Number(_) => unreachable!("a gradient task"),
         }
     }
@@ -245,7 +260,7 @@ impl Net {
     ) -> PyResult<Bound<'py, PyDict>> {
         let task = Task::Gradient(GradientMethod::NumericalFast);
         match self.run(py, params, x, t, task)? {
-            Answer::Grads(g) => grads_dict(py, g),
+            Answer::Grads(g) => grads_dict(py, *g),
             Answer::Number(_) => unreachable!("a gradient task"),
         }
     }
