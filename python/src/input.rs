@@ -402,8 +402,10 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
 }
 
 /// Copies `params` (a dict of W1, b1, W2, b2) into `into`, whose shapes
-/// they must have; other float dtypes and layouts are converted.
-pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<()> {
+/// they must have; other float dtypes and layouts are converted. Returns
+/// whether any number changed.
+pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<bool> {
+    let mut changed = false;
     let dict = obj.cast::<PyDict>().map_err(|_| {
         PyTypeError::new_err(format!(
             "params must be a dict of W1, b1, W2, b2, not {}",
@@ -444,7 +446,13 @@ pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<()> {
                 shape_text(&want)
             )));
         }
-        with_values(&array, |v| slot.copy_from_slice(v))?;
+        with_values(&array, |v| {
+            // Compared bit for bit (a NaN is a NaN).
+            if slot.iter().zip(v).any(|(a, b)| a.to_bits() != b.to_bits()) {
+                slot.copy_from_slice(v);
+                changed = true;
+            }
+        })?;
     }
-    Ok(())
+    Ok(changed)
 }

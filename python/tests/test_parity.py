@@ -146,3 +146,17 @@ def test_a_training_loop_of_the_books_shape_learns_the_same(mnist):
     assert np.abs(l1 - l2).max() < 1e-10
     assert tr1 == tr2 and te1 == te2
     assert te1[-1] > 0.5, "it learned"
+
+
+def test_images_changed_in_place_are_read_again(mnist):
+    (x, t), _ = mnist
+    ours, theirs = pair(8)
+    xb, tb = x[:100].copy(), t[:100]
+    first = ours.loss(xb, tb)
+    assert ours.loss(xb, tb) == first
+    xb[:50] = x[100:150]
+    assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    assert ours.loss(xb, tb) != first
+    # The same bytes standing for other values are another batch too.
+    raw = np.rint(xb * 255).astype(np.uint8)
+    assert abs(ours.loss(raw, tb) - theirs.loss(raw, tb)) < 1e-12
