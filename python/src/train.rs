@@ -61,7 +61,8 @@ struct Watch {
     shared: Arc<Shared>,
     recorder: Option<RunRecorder>,
     history: History,
-    last_net: Option<TwoLayerNet>,
+    /// The last network evaluated with finite weights, and its iterations.
+    last_net: Option<(TwoLayerNet, usize)>,
 }
 
 impl Observer for Watch {
@@ -81,7 +82,7 @@ impl Observer for Watch {
             None => self.history.epochs.push(record.clone()),
         }
         if net.params.all_finite() {
-            self.last_net = Some(net.clone());
+            self.last_net = Some((net.clone(), record.iteration + 1));
         }
         let mut s = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
         s.epochs += 1;
@@ -344,15 +345,10 @@ pub fn train<'py>(
     let history = recorder.as_ref().map_or(history, |r| r.history().clone());
     // The network returned: the last one, or for a diverged run the last
     // one evaluated with finite weights.
-    let saved = net.clone().or(last_net);
-    let saved_iterations = match (&net, diverged) {
-        (Some(_), _) => iterations,
-        _ => history
-            .epochs
-            .iter()
-            .rev()
-            .find(|_| saved.is_some())
-            .map_or(0, |r| r.iteration + 1),
+    let (saved, saved_iterations) = match (&net, last_net) {
+        (Some(net), _) => (Some(net.clone()), iterations),
+        (None, Some((net, i))) => (Some(net), i),
+        (None, None) => (None, 0),
     };
     let dir = match (recorder, &folder) {
         (Some(recorder), Some(folder)) => {
