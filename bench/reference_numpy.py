@@ -12,7 +12,8 @@ i % iter_per_epoch == 0, with iter_per_epoch a whole number of iterations.
 Prints one JSON object: seconds spent loading, training, evaluating and in
 all (from interpreter start), and the final accuracies.
 
-    python3 bench/reference_numpy.py --data ../shared/data/fashion-mnist --dtype float32
+    python3 bench/reference_numpy.py --dtype float32                 # Fashion-MNIST, found as --dataset finds it
+    python3 bench/reference_numpy.py --dataset mnist-10k             # or --data-dir DIR: any MNIST-layout folder
     python3 bench/reference_numpy.py --numerical 1      # seconds per iteration of the naive numerical gradient
 """
 import time
@@ -24,6 +25,8 @@ import gzip
 import json
 import os
 import struct
+
+import manabi_data
 
 import numpy as np
 
@@ -40,7 +43,7 @@ def read_idx(path):
             dims = struct.unpack(">" + "I" * (magic & 0xFF), raw[4 : 4 + 4 * (magic & 0xFF)])
             data = np.frombuffer(raw, np.uint8, offset=4 + 4 * len(dims))
             return data.reshape(dims[0], -1) if len(dims) > 1 else data
-    raise SystemExit(f"{path}[.gz]: not found; give --data a folder of MNIST-layout files")
+    raise SystemExit(f"{path}[.gz]: not found; give --data-dir a folder of MNIST-layout files")
 
 
 def sigmoid(x):
@@ -100,9 +103,8 @@ class Net:
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=os.path.join(here, "..", "..", "shared", "data", "fashion-mnist"))
+    manabi_data.add_arguments(ap)
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--iters", type=int, default=10000)
     ap.add_argument("--batch", type=int, default=100)
@@ -110,6 +112,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--numerical", type=int, default=0, help="time N iterations of the naive numerical gradient instead")
     a = ap.parse_args()
+    a.data = manabi_data.data_dir(a.dataset, a.data_dir)
     dtype = np.dtype(a.dtype)
     rng = np.random.default_rng(a.seed)
 

@@ -7,7 +7,8 @@ loss recomputed after each update, train and test accuracy once per epoch),
 in float32 by default, with the gradient from autograd or (--grad manual)
 from the book's hand-written backprop.
 
-    python3 bench/reference_torch.py --data ../shared/data/fashion-mnist --grad autograd
+    python3 bench/reference_torch.py --grad autograd                 # Fashion-MNIST, found as --dataset finds it
+    python3 bench/reference_torch.py --data-dir DIR --grad manual    # any MNIST-layout folder
 """
 import time
 
@@ -18,6 +19,8 @@ import gzip
 import json
 import os
 import struct
+
+import manabi_data
 
 import numpy as np
 import torch
@@ -34,19 +37,19 @@ def read_idx(path):
             dims = struct.unpack(">" + "I" * ndim, raw[4 : 4 + 4 * ndim])
             data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
             return data.reshape(dims[0], -1) if ndim > 1 else data
-    raise SystemExit(f"{path}[.gz]: not found; give --data a folder of MNIST-layout files")
+    raise SystemExit(f"{path}[.gz]: not found; give --data-dir a folder of MNIST-layout files")
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=os.path.join(here, "..", "..", "shared", "data", "fashion-mnist"))
+    manabi_data.add_arguments(ap)
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float32")
     ap.add_argument("--grad", choices=["autograd", "manual"], default="autograd")
     ap.add_argument("--iters", type=int, default=10000)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
+    a.data = manabi_data.data_dir(a.dataset, a.data_dir)
     if a.threads:
         torch.set_num_threads(a.threads)
     dtype = getattr(torch, a.dtype)

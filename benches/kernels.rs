@@ -1,27 +1,23 @@
 //! Where an iteration's time goes: each stage of the fast engine timed alone.
 //!
-//! `cargo bench --bench kernels [-- DATA_DIR]` (default: the embedded
-//! mnist-10k; a full-size set such as ../shared/data/fashion-mnist shows the
-//! seed workload). Each stage runs many times; the median per call is
+//! `cargo bench --bench kernels [-- --dataset NAME | --data-dir DIR]`
+//! (default: Fashion-MNIST, found where `manabi train --dataset
+//! fashion-mnist` finds it, the seed workload's data; `--dataset mnist-10k`
+//! for the embedded digits). Each stage runs many times; the median per call is
 //! printed, with the batch's non-zero pixel count to read it per entry.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use manabi::TwoLayerNet;
-use manabi::data::Dataset;
+use manabi::data::{DataHome, Dataset, DatasetName, Resolved, resolve};
 use manabi::engine::Engine;
-use manabi::engine::fast::batch::Batch;
-use manabi::engine::fast::batch::scale_table;
-use manabi::engine::fast::float::Float;
-use manabi::engine::fast::net::FastNet;
-use manabi::engine::fast::panel::Panels;
-use manabi::engine::fast::{
-    Activations, BackwardScratch, FastEngine, Grads, accuracy, backward, forward, hidden_layer,
-    numerical, sgd_update,
+use manabi::engine::GradientMethod;
+use manabi::engine::testing::{
+    Activations, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels, accuracy,
+    backward, forward, hidden_layer, scale_table, sgd_update,
 };
 use manabi::random::Rng;
-use manabi::train::GradientMethod;
 
 /// Median seconds per call of `f`, over `reps` timed calls after a warm-up.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -99,22 +95,45 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     );
 }
 
-fn main() {
-    let dir = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let data = match &dir {
-        Some(d) => Dataset::from_dir(d).unwrap_or_else(|e| {
-            eprintln!("kernels: {e}");
-            std::process::exit(2)
-        }),
-        None => Dataset::embedded(),
+/// The data set of `--data-dir DIR`, else of `--dataset NAME` (default
+/// fashion-mnist), found as `manabi train` finds it.
+fn data() -> Dataset {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| {
+        let i = args.iter().position(|a| a == flag)?;
+        args.get(i + 1).cloned()
     };
+    let fail = |e: &dyn std::fmt::Display| -> ! {
+        eprintln!("kernels: {e}");
+        std::process::exit(2)
+    };
+    let dir = match (value("--data-dir"), value("--dataset")) {
+        (Some(d), _) => Some(std::path::PathBuf::from(d)),
+        (None, name) => {
+            let name = name.as_deref().unwrap_or("fashion-mnist");
+            let name: DatasetName = name.parse().unwrap_or_else(|e| fail(&e));
+            match resolve(name, &DataHome::from_env()) {
+                Ok(Resolved::Embedded) => None,
+                Ok(Resolved::Folder(d)) => Some(d),
+                Err(e) => fail(&e),
+            }
+        }
+    };
+    match dir {
+        Some(d) => Dataset::from_dir(&d).unwrap_or_else(|e| fail(&e)),
+        None => Dataset::embedded(),
+    }
+}
+
+fn main() {
+    let data = data();
     println!(
         "{} ({} train, {} test); threads {}; {}",
         data.name,
         data.train.len(),
         data.test.len(),
         rayon::current_num_threads(),
-        manabi::engine::fast::simd::level().name()
+        manabi::engine::testing::level().name()
     );
     let net = TwoLayerNet::new(data.train.pixels_per_image(), 50, 10, 0.01);
     stages::<f32>(&data, &net);
@@ -136,5 +155,4 @@ fn main() {
             literal
         );
     }
-    let _ = numerical::H;
 }

@@ -16,8 +16,8 @@ mod numpy_print;
 use std::time::Instant;
 
 use manabi::data::Dataset;
+use manabi::data::gather_batch;
 use manabi::random::{DEFAULT_SEED, Rng};
-use manabi::train::gather_batch;
 use manabi::{Activation, Params, TwoLayerNet};
 use numpy_print::float_str;
 

@@ -5,16 +5,27 @@
 # the median of the "done: … in X s" times is reported per setting.
 #
 #   scripts/bench-serve.sh [ROUNDS] [-- extra train flags]
-#   e.g. scripts/bench-serve.sh 5 -- --data-dir ../shared/data/fashion-mnist
+#   e.g. scripts/bench-serve.sh 5 -- --dataset mnist-10k --precision f32
+#
+# The data set is Fashion-MNIST (`--dataset fashion-mnist`: after `manabi data
+# fetch fashion-mnist`, or Debian's dataset-fashion-mnist) unless the extra
+# flags name one with --dataset or --data-dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 shift || true
 [ "${1:-}" = "--" ] && shift
 extra=("$@")
+case " ${extra[*]} " in
+  *" --dataset "*|*" --data-dir "*) ;;
+  *) extra=(--dataset fashion-mnist "${extra[@]}") ;;
+esac
 # MANABI=path/to/manabi measures that binary instead of building one.
 bin=${MANABI:-target/release/manabi}
 [ -n "${MANABI:-}" ] || cargo build --release --quiet
+if [ "${extra[0]}" = --dataset ] && [ "${extra[1]}" != mnist-10k ]; then
+  "$bin" data path "${extra[1]}" > /dev/null || exit 2
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -8,40 +8,51 @@
 # rounds interleaved (A B C A B C …), so a busy moment hurts all alike; the
 # table gives each one's median and its ratio to manabi.
 #
-#   scripts/bench.sh                         # Fashion-MNIST from ../shared/data, 3 rounds
-#   scripts/bench.sh --data DIR --rounds 5
+#   scripts/bench.sh                         # Fashion-MNIST, 3 rounds
+#   scripts/bench.sh --dataset mnist --rounds 5
+#   scripts/bench.sh --data-dir DIR          # any folder of MNIST-layout files
 #   scripts/bench.sh --numerical             # also: seconds per iteration of the numerical gradient
 #   scripts/bench.sh --numerical-fast        # also: a whole run by --gradient numerical-fast (minutes)
 #
+# --dataset NAME (default fashion-mnist) is found where `manabi train --dataset
+# NAME` finds it (`manabi data fetch NAME`, or Debian's dataset-fashion-mnist).
 # References: bench/reference_numpy.py (needs numpy) and bench/reference_torch.py
 # (needs torch); whichever is missing is reported and left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-data=../shared/data/fashion-mnist
+dataset=fashion-mnist
+data=
 rounds=3
 numerical=0
 numerical_fast=0
 iters=10000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --data) data="$2"; shift 2 ;;
+    --dataset) dataset="$2"; shift 2 ;;
+    --data-dir) data="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --iters) iters="$2"; shift 2 ;;
     --numerical) numerical=1; shift ;;
     --numerical-fast) numerical_fast=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ ! -d "$data" ]; then
-  echo "bench.sh: --data $data: no such folder; give a folder of MNIST-layout files (e.g. Fashion-MNIST)" >&2
-  exit 2
-fi
 
 echo "building manabi (release)…" >&2
 cargo build --release --quiet
 manabi=target/release/manabi
+if [ -z "$data" ]; then
+  if [ "$dataset" = mnist-10k ]; then
+    data=data/mnist-10k
+  else
+    data=$("$manabi" data path "$dataset") || exit 2
+  fi
+elif [ ! -d "$data" ]; then
+  echo "bench.sh: --data-dir $data: no such folder; give a folder of MNIST-layout files (e.g. Fashion-MNIST)" >&2
+  exit 2
+fi
 python=$(command -v python3 || true)
 
 # name|command, one per implementation that can run here.
@@ -55,16 +66,16 @@ if grep -q amx_int8 /proc/cpuinfo 2>/dev/null; then
 fi
 if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
   variants+=(
-    "numpy f64|$python bench/reference_numpy.py --data $data --iters $iters --dtype float64"
-    "numpy f32|$python bench/reference_numpy.py --data $data --iters $iters --dtype float32"
+    "numpy f64|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float64"
+    "numpy f32|$python bench/reference_numpy.py --data-dir $data --iters $iters --dtype float32"
   )
 else
   echo "bench.sh: NumPy not found (pip install numpy): timing without it" >&2
 fi
 if [ -n "$python" ] && "$python" -c "import torch" 2>/dev/null; then
   variants+=(
-    "torch f32 autograd|$python bench/reference_torch.py --data $data --iters $iters --grad autograd"
-    "torch f32 manual|$python bench/reference_torch.py --data $data --iters $iters --grad manual"
+    "torch f32 autograd|$python bench/reference_torch.py --data-dir $data --iters $iters --grad autograd"
+    "torch f32 manual|$python bench/reference_torch.py --data-dir $data --iters $iters --grad manual"
   )
 else
   echo "bench.sh: PyTorch not found (pip install torch): timing without it" >&2
@@ -129,7 +140,7 @@ if [ "$numerical" = 1 ]; then
   t1=$(date +%s.%N)
   echo "  manabi --gradient numerical: $(echo "scale=2; ($t1 - $t0) / 3" | bc) s per iteration (3 iterations, load and 1 evaluation included)"
   if [ -n "$python" ] && "$python" -c "import numpy" 2>/dev/null; then
-    echo "  numpy:                       $("$python" bench/reference_numpy.py --data "$data" --numerical 1 | sed 's/.*"seconds_per_iteration": \[\([0-9.]*\).*/\1/') s per iteration"
+    echo "  numpy:                       $("$python" bench/reference_numpy.py --data-dir "$data" --numerical 1 | sed 's/.*"seconds_per_iteration": \[\([0-9.]*\).*/\1/') s per iteration"
   fi
 fi
 if [ "$numerical_fast" = 1 ]; then

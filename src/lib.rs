@@ -10,7 +10,7 @@
 //! 2. loss        L = cross_entropy_error(predict(x), t)      TwoLayerNet::loss
 //! 3. gradient    ∂L/∂W for every parameter                   TwoLayerNet::numerical_gradient, ::gradient
 //! 4. update      W ← W − η·∂L/∂W                              Sgd::update
-//! 5. repeat      and once per epoch, train and test accuracy  train::train, train::evaluate
+//! 5. repeat      and once per epoch, train and test accuracy  train::Trainer, engine::evaluate
 //! ```
 //!
 //! The book's experiment, shortened to 300 iterations:
@@ -34,8 +34,8 @@
 //! | [`two_layer_net`] | `TwoLayerNet`: predict, loss, accuracy, both gradients | `ch04/two_layer_net.py`, `ch05/two_layer_net.py` |
 //! | [`optimizer`] | SGD | `common/optimizer.py` |
 //! | [`random`] | seeded `randn`, `choice`, `permutation` | `np.random` |
-//! | [`train`] | the mini-batch loop, epochs, evaluation | `ch04/train_neuralnet.py` |
-//! | [`engine`] | the reference engine (the code above) and the fast one | — |
+//! | [`train`] | the mini-batch loop ([`train::Trainer`]), epochs, history | `ch04/train_neuralnet.py` |
+//! | [`engine`] | the steps an engine computes ([`engine::Engine`]): the reference engine (the code above) and the fast one; the accuracy on a split ([`engine::evaluate`]) | — |
 //! | [`data`] | MNIST files, the embedded mnist-10k, `load_mnist` | `dataset/mnist.py` |
 //! | [`report`] | run folders, the chapter's figures | Matplotlib |
 //! | `serve` | the runs in a browser | — |
@@ -43,11 +43,15 @@
 //! The guided tour (`docs/tour.md`, in Japanese `docs/tour.ja.md`) follows
 //! the chapter through these modules with commands to run.
 #![warn(missing_docs)]
+// Unsafe code only where a module allows it: the fast engine's kernels
+// (src/engine/fast/kernels/) and the large-page hint (src/data/huge_pages.rs).
+#![deny(unsafe_code)]
 pub mod data;
 pub mod engine;
 pub mod functions;
 pub mod gradient;
 pub mod layers;
+mod names;
 pub mod optimizer;
 pub mod params;
 pub mod random;

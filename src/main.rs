@@ -1,4 +1,5 @@
 //! The `manabi` command: train a network, check its gradient, look at data.
+#![forbid(unsafe_code)]
 
 mod cli;
 

@@ -1,12 +1,12 @@
 //! Learning: the five steps of stochastic gradient descent, as a loop.
 //!
 //! ```text
-//! repeat iters times:
-//!   1. mini-batch  pick batch_size training samples at random     (sample_batch)
-//!   2. loss        predict them and measure how wrong we are      (TwoLayerNet::loss)
-//!   3. gradient    ∂loss/∂param for every parameter               (TwoLayerNet::gradient / numerical_gradient)
-//!   4. update      param ← param − lr · gradient                  (Sgd::update)
-//!   5. repeat      and once per epoch, measure train and test accuracy (evaluate)
+//! repeat iters times:                                                  Trainer::step
+//!   1. mini-batch  pick batch_size training samples at random          BatchSampler::next, Engine::load_batch
+//!   2. loss        predict them and measure how wrong we are           TwoLayerNet::loss
+//!   3. gradient    ∂loss/∂param for every parameter                    Engine::gradient (TwoLayerNet::gradient / numerical_gradient)
+//!   4. update      param ← param − lr · gradient, and the loss after   Engine::update_and_loss (Sgd::update)
+//!   5. repeat      and once per epoch, train and test accuracy         Trainer::evaluate (engine::evaluate)
 //! ```
 //!
 //! This is the book's `ch04/train_neuralnet.py`. Book parity by default:
@@ -21,63 +21,14 @@
 //! 10,000 iterations, reporting an untrained network. Here it is a whole
 //! number of iterations (80), so every epoch is evaluated.
 
-use std::time::Instant;
+use std::borrow::Borrow;
+use std::time::{Duration, Instant};
 
-use ndarray::Array2;
-
-use crate::data::{Dataset, Split};
-use crate::engine::{self, EngineKind};
-use crate::functions::argmax;
+use crate::data::Dataset;
+use crate::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use crate::params::Params;
 use crate::random::{DEFAULT_SEED, Rng};
 use crate::two_layer_net::{Activation, TwoLayerNet};
-
-/// How the gradient of step 3 is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GradientMethod {
-    /// Backpropagation (chapter 5): one forward and one backward pass.
-    #[default]
-    Backprop,
-    /// Central differences for every parameter (chapter 4), literally: two
-    /// full forward passes per parameter. Exact to ~1e-8, and very slow.
-    Numerical,
-    /// The same central differences, computed incrementally: nudging one
-    /// weight changes one hidden unit or one output, so only that part of the
-    /// loss is recomputed. Agrees with [`GradientMethod::Numerical`] to 1e-9.
-    NumericalFast,
-}
-
-impl GradientMethod {
-    /// The name used on the command line and in run records.
-    pub fn name(self) -> &'static str {
-        match self {
-            GradientMethod::Backprop => "backprop",
-            GradientMethod::Numerical => "numerical",
-            GradientMethod::NumericalFast => "numerical-fast",
-        }
-    }
-}
-
-/// The floating-point type the arithmetic runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Precision {
-    /// 64-bit, as the book's NumPy code effectively runs. The default.
-    #[default]
-    F64,
-    /// 32-bit: about twice as fast; too coarse for numerical gradients
-    /// (h = 1e-4 drowns in f32 rounding).
-    F32,
-}
-
-impl Precision {
-    /// "f64" or "f32".
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F64 => "f64",
-            Precision::F32 => "f32",
-        }
-    }
-}
 
 /// How mini-batches are drawn from the training set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,6 +40,40 @@ pub enum Sampling {
     /// The modern way: shuffle once per epoch and walk through the shuffled
     /// order, so every sample is seen once per epoch.
     Shuffle,
+}
+
+impl Sampling {
+    /// Both ways, the book's first.
+    pub const ALL: [Sampling; 2] = [Sampling::WithReplacement, Sampling::Shuffle];
+
+    /// The name used in run records: "with-replacement" or "shuffle".
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::WithReplacement => "with-replacement",
+            Sampling::Shuffle => "shuffle",
+        }
+    }
+}
+
+/// Its [`name`](Sampling::name).
+impl std::fmt::Display for Sampling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The sampling of that [`name`](Sampling::name).
+///
+/// ```
+/// use manabi::train::Sampling;
+/// assert_eq!("shuffle".parse::<Sampling>(), Ok(Sampling::Shuffle));
+/// ```
+impl std::str::FromStr for Sampling {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::names::parse(s, &Self::ALL, Self::name, "sampling")
+    }
 }
 
 /// Every hyperparameter of a training run. `Default` is the book's.
@@ -268,7 +253,8 @@ pub struct EpochRecord {
     pub train_acc: f64,
     /// Accuracy on the whole test set.
     pub test_acc: f64,
-    /// Seconds since the run started.
+    /// Seconds spent training (iterations and evaluations) since the run
+    /// started, counting those before a resume.
     pub elapsed: f64,
 }
 
@@ -339,7 +325,8 @@ pub fn train(
     train_from(data, config, None, observer)
 }
 
-/// [`train`], continuing from a checkpoint when one is given.
+/// [`train`], continuing from a checkpoint when one is given: a loop over
+/// [`Trainer::step`], with an evaluation once per epoch.
 ///
 /// A resumed run is the same run: the random stream is replayed up to the
 /// checkpoint, so the batches that follow are those the uninterrupted run
@@ -350,89 +337,224 @@ pub fn train_from(
     checkpoint: Option<Checkpoint>,
     observer: &mut (dyn Observer + Send),
 ) -> Result<Trained, TrainError> {
-    config.validate()?;
-    let train_set = &data.train;
-    if train_set.is_empty() {
-        return Err(TrainError::EmptyTrainingSet);
-    }
-    let mut rng = Rng::new(config.seed);
-    let mut net = TwoLayerNet::with_rng(
-        train_set.pixels_per_image(),
-        config.hidden_size,
-        10,
-        config.weight_init_std,
-        &mut rng,
-    )
-    .with_activation(config.activation);
-    let iter_per_epoch = config.iter_per_epoch(train_set.len());
-    let mut sampler = BatchSampler::new(config.sampling, train_set.len(), config.batch_size);
-    let (mut history, first) = match checkpoint {
-        None => (History::default(), 0),
-        Some(c) => {
-            if c.params.sizes() != net.params.sizes() {
-                return Err(TrainError::CheckpointMismatch {
-                    saved: c.params.sizes(),
-                    config: net.params.sizes(),
-                });
-            }
-            for _ in 0..c.iterations {
-                sampler.next(&mut rng);
-            }
-            net.params = c.params;
-            (c.history, c.iterations)
-        }
-    };
-    let mut engine = engine::new(config, &net);
-    let start = Instant::now();
-    let elapsed_before = history.epochs.last().map_or(0.0, |r| r.elapsed);
-
+    let mut trainer = Trainer::new(data, config, checkpoint)?;
     // The loop runs on a thread of the pool the engine computes with, so each
     // of its parallel steps starts at once instead of handing work over to
     // the pool and waiting to be woken up again.
     rayon::scope(|_| {
-        let mut iterations = first;
-        for i in first..config.iters {
+        while !trainer.done() {
             if observer.should_stop() {
                 break;
             }
-            // 1. mini-batch: batch_size samples picked at random
-            let batch_mask = sampler.next(&mut rng);
-            engine.load_batch(train_set, &batch_mask);
-
-            // 2–3. loss and gradient with the current weights
-            engine.gradient(config.gradient);
-
-            // 4. update: W ← W − lr · ∂L/∂W
-            engine.update(config.learning_rate);
-
-            // The book records the batch loss after the update.
-            let loss = engine.loss();
-            history.loss.push(loss);
-            iterations = i + 1;
+            // 1–4. a mini-batch, its gradient, the update, the loss after it
+            let loss = trainer.step();
+            let i = trainer.iterations() - 1;
             observer.on_iteration(i, loss);
             if !loss.is_finite() {
                 return Err(TrainError::Diverged { iteration: i, loss });
             }
 
-            // 5. once per epoch: how well does it do on data it has and hasn't seen?
-            if i % iter_per_epoch == 0 {
-                let record = EpochRecord {
-                    epoch: i / iter_per_epoch,
-                    iteration: i,
-                    train_acc: engine.accuracy(&data.train),
-                    test_acc: engine.accuracy(&data.test),
-                    elapsed: elapsed_before + start.elapsed().as_secs_f64(),
-                };
-                observer.on_epoch(&record, &engine.net());
-                history.epochs.push(record);
+            // 5. repeat; once per epoch: how well does it do on data it has
+            // and hasn't seen?
+            if trainer.evaluation_due() {
+                let record = trainer.evaluate();
+                observer.on_epoch(&record, &trainer.net());
             }
         }
-        Ok(Trained {
-            net: engine.net(),
+        Ok(trainer.finish())
+    })
+}
+
+/// A training run that moves one mini-batch at a time: [`train_from`] is a
+/// loop over it, and a caller that wants to pause, step, look at the network
+/// or change the learning rate between iterations drives it directly.
+///
+/// `D` is how the trainer holds the data: `&Dataset`, or an owner such as
+/// `Arc<Dataset>`. For the fast engine's speed, call [`Trainer::step`] from a
+/// thread of rayon's pool (inside `rayon::scope`, as [`train_from`] does).
+///
+/// ```
+/// use manabi::data::Dataset;
+/// use manabi::train::{TrainConfig, Trainer};
+/// let data = Dataset::embedded();
+/// let mut trainer = Trainer::new(&data, &TrainConfig::default(), None).unwrap();
+/// let first = trainer.step(); // one mini-batch: steps 1 to 4
+/// for _ in 0..299 {
+///     trainer.step();
+/// }
+/// trainer.set_learning_rate(0.05).unwrap(); // mid-run
+/// let last = trainer.step();
+/// assert!(last < first);
+/// assert_eq!(trainer.iterations(), 301);
+/// let record = trainer.evaluate(); // step 5, now: from a guess (0.1) upwards
+/// assert!(record.test_acc > 0.4);
+/// assert_eq!(trainer.history().epochs.len(), 1);
+/// ```
+pub struct Trainer<D> {
+    data: D,
+    config: TrainConfig,
+    rng: Rng,
+    sampler: BatchSampler,
+    engine: Box<dyn Engine + Send>,
+    history: History,
+    /// Iterations completed, counting those of a resumed checkpoint.
+    iterations: usize,
+    iter_per_epoch: usize,
+    /// Seconds of training before this trainer started (a resumed run).
+    elapsed_before: f64,
+    /// Time spent in `step` and `evaluate`.
+    busy: Duration,
+}
+
+impl<D: Borrow<Dataset>> Trainer<D> {
+    /// A run of `config` on `data`'s training split, from scratch (weights
+    /// drawn from the seed) or from `checkpoint`.
+    pub fn new(
+        data: D,
+        config: &TrainConfig,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Self, TrainError> {
+        config.validate()?;
+        let train_set = &data.borrow().train;
+        if train_set.is_empty() {
+            return Err(TrainError::EmptyTrainingSet);
+        }
+        let mut rng = Rng::new(config.seed);
+        let mut net = TwoLayerNet::with_rng(
+            train_set.pixels_per_image(),
+            config.hidden_size,
+            10,
+            config.weight_init_std,
+            &mut rng,
+        )
+        .with_activation(config.activation);
+        let iter_per_epoch = config.iter_per_epoch(train_set.len());
+        let mut sampler = BatchSampler::new(config.sampling, train_set.len(), config.batch_size);
+        let (history, iterations) = match checkpoint {
+            None => (History::default(), 0),
+            Some(c) => {
+                if c.params.sizes() != net.params.sizes() {
+                    return Err(TrainError::CheckpointMismatch {
+                        saved: c.params.sizes(),
+                        config: net.params.sizes(),
+                    });
+                }
+                for _ in 0..c.iterations {
+                    sampler.next(&mut rng);
+                }
+                net.params = c.params;
+                (c.history, c.iterations)
+            }
+        };
+        let engine = engine::new(config.engine, config.precision, &net);
+        let elapsed_before = history.epochs.last().map_or(0.0, |r| r.elapsed);
+        Ok(Trainer {
+            data,
+            config: config.clone(),
+            rng,
+            sampler,
+            engine,
             history,
             iterations,
+            iter_per_epoch,
+            elapsed_before,
+            busy: Duration::ZERO,
         })
-    })
+    }
+
+    /// One iteration, steps 1 to 4; returns its batch loss (also appended
+    /// to the history). A loss that is not finite means learning diverged:
+    /// [`train_from`] stops there.
+    pub fn step(&mut self) -> f64 {
+        let started = Instant::now();
+        // 1. mini-batch: batch_size samples picked at random
+        let batch_mask = self.sampler.next(&mut self.rng);
+        let train_set = &self.data.borrow().train;
+        self.engine.load_batch(train_set, &batch_mask);
+
+        // 2–3. loss and gradient with the current weights
+        self.engine.gradient(self.config.gradient);
+
+        // 4. update: W ← W − lr · ∂L/∂W; the book records the batch loss
+        // after the update, and the engine computes both in one pass
+        let loss = self.engine.update_and_loss(self.config.learning_rate);
+        self.history.loss.push(loss);
+        self.iterations += 1;
+        self.busy += started.elapsed();
+        loss
+    }
+
+    /// Whether the book evaluates after the iteration just run: it does when
+    /// `i % iter_per_epoch == 0`, i the iteration's 0-based index.
+    pub fn evaluation_due(&self) -> bool {
+        self.iterations > 0 && (self.iterations - 1).is_multiple_of(self.iter_per_epoch)
+    }
+
+    /// Step 5: the accuracy on the whole training and test splits now,
+    /// appended to the history. Measured after the last iteration run (the
+    /// first, 0, before any).
+    pub fn evaluate(&mut self) -> EpochRecord {
+        let started = Instant::now();
+        let data = self.data.borrow();
+        let train_acc = self.engine.accuracy(&data.train);
+        let test_acc = self.engine.accuracy(&data.test);
+        self.busy += started.elapsed();
+        let iteration = self.iterations.saturating_sub(1);
+        let record = EpochRecord {
+            epoch: iteration / self.iter_per_epoch,
+            iteration,
+            train_acc,
+            test_acc,
+            elapsed: self.elapsed_before + self.busy.as_secs_f64(),
+        };
+        self.history.epochs.push(record.clone());
+        record
+    }
+
+    /// Sets the learning rate η of the iterations to come.
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), TrainError> {
+        TrainConfig {
+            learning_rate: lr,
+            ..self.config.clone()
+        }
+        .validate()?;
+        self.config.learning_rate = lr;
+        Ok(())
+    }
+
+    /// The network as it is now.
+    pub fn net(&self) -> TwoLayerNet {
+        self.engine.net()
+    }
+
+    /// The losses and accuracies measured so far.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Iterations completed, counting those of a resumed checkpoint.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// The configuration, with the learning rate as it is now.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Whether the iterations the configuration asks for are done.
+    pub fn done(&self) -> bool {
+        self.iterations >= self.config.iters
+    }
+
+    /// The run as it stands: the network, the history, the iteration count.
+    pub fn finish(self) -> Trained {
+        Trained {
+            net: self.engine.net(),
+            history: self.history,
+            iterations: self.iterations,
+        }
+    }
 }
 
 /// Draws the indices of each mini-batch.
@@ -491,57 +613,4 @@ impl BatchSampler {
             }
         }
     }
-}
-
-/// `x[batch_mask] / 255`, `t[batch_mask]`: the chosen images as a (N, 784)
-/// matrix scaled to [0, 1] (or to the split's own
-/// [`pixel_values`](Split::pixel_values)), and their labels.
-///
-/// ```
-/// use manabi::data::Dataset;
-/// let data = Dataset::embedded();
-/// let (x, t) = manabi::train::gather_batch(&data.train, &[0, 1, 2]);
-/// assert_eq!(x.dim(), (3, 784));
-/// assert!(x.iter().all(|&v| (0.0..=1.0).contains(&v)));
-/// assert_eq!(t, [data.train.label(0), data.train.label(1), data.train.label(2)]);
-/// ```
-pub fn gather_batch(split: &Split, indices: &[usize]) -> (Array2<f64>, Vec<usize>) {
-    let d = split.pixels_per_image();
-    let mut x = Array2::zeros((indices.len(), d));
-    let values = split
-        .pixel_values()
-        .copied()
-        .unwrap_or_else(|| std::array::from_fn(|p| p as f64 / 255.0));
-    for (mut row, &i) in x.rows_mut().into_iter().zip(indices) {
-        for (v, &p) in row.iter_mut().zip(split.image(i)) {
-            *v = values[usize::from(p)];
-        }
-    }
-    let t = indices.iter().map(|&i| split.label(i)).collect();
-    (x, t)
-}
-
-/// The accuracy of `net` on a whole split, #{n : argmaxₖ yₙₖ = tₙ} / N,
-/// in chunks so memory stays small.
-///
-/// ```
-/// use manabi::{data::Dataset, TwoLayerNet};
-/// let data = Dataset::embedded();
-/// // Untrained, the network guesses: about one answer in ten is right.
-/// let acc = manabi::train::evaluate(&TwoLayerNet::new(784, 50, 10, 0.01), &data.test);
-/// assert!((0.05..0.2).contains(&acc));
-/// ```
-pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
-    if split.is_empty() {
-        return 0.0;
-    }
-    const CHUNK: usize = 1000;
-    let mut correct = 0;
-    let all: Vec<usize> = (0..split.len()).collect();
-    for indices in all.chunks(CHUNK) {
-        let (x, t) = gather_batch(split, indices);
-        let y = net.predict(&x);
-        correct += (0..t.len()).filter(|&n| argmax(y.row(n)) == t[n]).count();
-    }
-    correct as f64 / split.len() as f64
 }

@@ -34,12 +34,37 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// Both activations, the default first.
+    pub const ALL: [Activation; 2] = [Activation::Sigmoid, Activation::Relu];
+
     /// The name used on the command line and in run records.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Sigmoid => "sigmoid",
             Activation::Relu => "relu",
         }
+    }
+}
+
+/// Its [`name`](Activation::name).
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The activation of that [`name`](Activation::name).
+///
+/// ```
+/// use manabi::Activation;
+/// assert_eq!("relu".parse::<Activation>(), Ok(Activation::Relu));
+/// assert!("tanh".parse::<Activation>().is_err());
+/// ```
+impl std::str::FromStr for Activation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::names::parse(s, &Self::ALL, Self::name, "activation")
     }
 }
 

@@ -336,7 +336,18 @@ fn eval_prints_the_confusion_matrix_and_draws_the_model() {
         })
         .sum();
     assert_eq!(total, 1996, "{out}");
+    // One accuracy: eval prints what train reported for the same weights.
     let dir = base.join("r");
+    let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+    let trained = summary
+        .split("test acc ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        out.contains(&format!("accuracy {trained}")),
+        "train said {trained}:\n{out}"
+    );
     for name in ["mistakes.png", "weights.png"] {
         let path = dir.join(name);
         let img = manabi::report::decode_png(&std::fs::read(&path).unwrap(), &path).unwrap();
@@ -474,6 +485,14 @@ fn f32_trains_alike_on_every_kernel() {
     };
     let (fma_config, fma) = run(Some("avx512"), "fma");
     let (best_config, best) = run(None, "best");
+    // Each run names its kernels: the levels this test exercised.
+    for config in [&fma_config, &best_config] {
+        let kernels = config
+            .split("\"kernels\": \"")
+            .nth(1)
+            .and_then(|k| k.split('"').next());
+        manabi::engine::testing::exercised(kernels.unwrap_or_else(|| panic!("{config}")));
+    }
     assert!(!fma_config.contains("\"kernels\": \"amx\""), "{fma_config}");
     let amx = best_config.contains("\"kernels\": \"amx\"");
     assert_eq!(fma.len(), 300);

@@ -5,8 +5,8 @@
 //! Also the library's resolution of data set names, with Debian's data set
 //! folder moved into a temporary folder too.
 
+mod fashion;
 mod loopback;
-mod shared_data;
 
 use std::fs;
 use std::path::Path;
@@ -15,8 +15,8 @@ use std::process::{Command, Output};
 use manabi::data::{DataError, DataHome, DatasetName, FILE_NAMES, RAMP, Resolved, resolve};
 use tempfile::TempDir;
 
+use fashion::{full_dir, slice_dir};
 use loopback::{Server, closed_port_url};
-use shared_data::fashion_dir;
 
 /// Runs `manabi args…` with its cache in `cache`.
 fn manabi(cache: &Path, args: &[&str]) -> Output {
@@ -50,13 +50,18 @@ fn error(o: Output) -> String {
     last
 }
 
-/// A folder holding links to (or copies of) the shared Fashion-MNIST files.
-fn fashion_copy(dir: &Path) {
+/// `dir`, made to hold copies of the four files in `from`.
+fn copy_set(from: &Path, dir: &Path) {
     fs::create_dir_all(dir).unwrap();
     for name in FILE_NAMES {
         let file = format!("{name}.gz");
-        fs::copy(fashion_dir().join(&file), dir.join(&file)).unwrap();
+        fs::copy(from.join(&file), dir.join(&file)).unwrap();
     }
+}
+
+/// `dir`, made to hold copies of the Fashion-MNIST slice shipped with the tests.
+fn fashion_copy(dir: &Path) {
+    copy_set(&slice_dir(), dir);
 }
 
 // ---------------------------------------------------------------- data info
@@ -100,9 +105,9 @@ fn info_on_the_embedded_set_counts_checks_and_applies_the_rule_of_thumb() {
 }
 
 #[test]
-fn info_on_fashion_mnist_names_the_classes_and_recognises_the_files() {
+fn info_on_fashion_mnist_names_the_classes() {
     let cache = TempDir::new().unwrap();
-    let dir = fashion_dir();
+    let dir = slice_dir();
     let out = ok(manabi(
         cache.path(),
         &[
@@ -115,16 +120,44 @@ fn info_on_fashion_mnist_names_the_classes_and_recognises_the_files() {
         ],
     ));
     for needle in [
-        "images: 28×28 pixels; 60,000 train, 10,000 test",
-        "  9 Ankle boot      6,000     1,000",
-        "verified: Fashion-MNIST as Debian's dataset-fashion-mnist packs it",
+        "images: 28×28 pixels; 300 train, 100 test",
+        "  0 T-shirt/top        32         8",
+        "  9 Ankle boot         25         6",
+        "train-labels-idx1-ubyte.gz         177 bytes  not a published file",
         "zero (background)",
         "for a 784-100-10 network",
         "79,510 parameters",
-        "60,000 is 8% of that",
     ] {
         assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
     }
+}
+
+#[test]
+fn info_on_fashion_mnist_recognises_the_published_files() {
+    let Some(dir) = full_dir("`data info` recognising Debian's Fashion-MNIST files") else {
+        return;
+    };
+    let cache = TempDir::new().unwrap();
+    let out = ok(manabi(
+        cache.path(),
+        &["data", "info", "--data-dir", dir.to_str().unwrap()],
+    ));
+    for needle in [
+        "images: 28×28 pixels; 60,000 train, 10,000 test",
+        "  9 Ankle boot      6,000     1,000",
+        "verified: Fashion-MNIST as Debian's dataset-fashion-mnist packs it",
+        "60,000 is 15% of that",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+    // Fashion-MNIST by its training labels, whatever the folder is called.
+    let mine = cache.path().join("mine");
+    copy_set(&dir, &mine);
+    let out = ok(manabi(
+        cache.path(),
+        &["data", "info", "--data-dir", mine.to_str().unwrap()],
+    ));
+    assert!(out.contains("Ankle boot"), "{out}");
 }
 
 #[test]
@@ -132,7 +165,7 @@ fn info_on_files_nobody_published_says_so() {
     let cache = TempDir::new().unwrap();
     let dir = cache.path().join("mine");
     fashion_copy(&dir);
-    // Same content, recompressed: a valid data set, but not a published file.
+    // A valid data set, decompressed, but not a published file.
     let labels = dir.join("t10k-labels-idx1-ubyte.gz");
     let raw = {
         use std::io::Read;
@@ -148,11 +181,12 @@ fn info_on_files_nobody_published_says_so() {
         &["data", "info", "--data-dir", dir.to_str().unwrap()],
     ));
     assert!(
-        out.contains("t10k-labels-idx1-ubyte          10,008 bytes  not a published file"),
+        out.contains("t10k-labels-idx1-ubyte             108 bytes  not a published file"),
         "{out}"
     );
-    // Still Fashion-MNIST by its training labels, whatever the folder is called.
-    assert!(out.contains("Ankle boot"), "{out}");
+    // Unknown labels in a folder of no known name: digits, not clothes.
+    assert!(out.contains("data set: mine"), "{out}");
+    assert!(!out.contains("Ankle boot"), "{out}");
 }
 
 #[test]
@@ -185,7 +219,7 @@ fn show_draws_an_image_with_its_label() {
 #[test]
 fn show_names_fashion_classes() {
     let cache = TempDir::new().unwrap();
-    let dir = fashion_dir();
+    let dir = slice_dir();
     let out = ok(manabi(
         cache.path(),
         &[
@@ -292,17 +326,59 @@ fn train_on_a_cached_set_records_its_folder() {
 
 // ---------------------------------------------------------------- data fetch
 
-#[test]
-fn fetch_from_a_mirror_then_use_it_by_name() {
-    let cache = TempDir::new().unwrap();
-    let files = FILE_NAMES
+/// The four `.gz` files of `dir`, by name, as a mirror serves them.
+fn served(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    FILE_NAMES
         .iter()
         .map(|n| {
             let name = format!("{n}.gz");
-            let bytes = fs::read(fashion_dir().join(&name)).unwrap();
+            let bytes = fs::read(dir.join(&name)).unwrap();
             (name, bytes)
         })
+        .collect()
+}
+
+#[test]
+fn fetch_refuses_files_that_are_not_the_published_ones() {
+    // A mirror serving the slice: well-formed Fashion-MNIST files, but not
+    // the published ones, so none may be kept.
+    let cache = TempDir::new().unwrap();
+    let server = Server::files(served(&slice_dir()));
+    let err = error(manabi(
+        cache.path(),
+        &[
+            "data",
+            "fetch",
+            "fashion-mnist",
+            "--mirror",
+            server.url.as_str(),
+            "--no-default-mirrors",
+        ],
+    ));
+    for needle in [
+        "fashion-mnist: train-images-idx3-ubyte.gz could not be fetched from any mirror",
+        &server.url,
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing from: {err}");
+    }
+    assert!(server.hits() >= 1);
+    let left: Vec<_> = fs::read_dir(cache.path().join("fashion-mnist"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != manabi::data::fetch::LOCK_FILE)
         .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn fetch_from_a_mirror_then_use_it_by_name() {
+    let Some(dir) =
+        full_dir("`data fetch fashion-mnist` from a loopback mirror of the published files")
+    else {
+        return;
+    };
+    let cache = TempDir::new().unwrap();
+    let files = served(&dir);
     let server = Server::files(files);
     let fetch = [
         "data",
@@ -314,6 +390,21 @@ fn fetch_from_a_mirror_then_use_it_by_name() {
     ];
     let out = ok(manabi(cache.path(), &fetch));
     let dir = cache.path().join("fashion-mnist");
+    // Where Debian's package is installed, a note says a copy is fetched anyway.
+    let debian = Path::new("/usr/share/datasets/fashion-mnist");
+    let out = match out.split_once('\n') {
+        Some((note, rest)) if debian.is_dir() => {
+            assert!(
+                note.starts_with(&format!(
+                    "note: {} already holds fashion-mnist",
+                    debian.display()
+                )),
+                "{out}"
+            );
+            rest.to_string()
+        }
+        _ => out,
+    };
     assert!(
         out.starts_with(&format!("fetching fashion-mnist into {}\n", dir.display())),
         "{out}"

@@ -1,9 +1,8 @@
 //! What every engine offers through the `Engine` trait, checked on both
 //! engines alike: `grads` after `gradient`, and `set_params`.
 
-use manabi::data::Dataset;
-use manabi::engine::{self, Engine, EngineKind};
-use manabi::train::{GradientMethod, TrainConfig, gather_batch};
+use manabi::data::{Dataset, gather_batch};
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::{Params, TwoLayerNet};
 
 fn max_diff(a: &Params, b: &Params) -> f64 {
@@ -20,13 +19,7 @@ fn net(seed: u64) -> TwoLayerNet {
 }
 
 fn engines(net: &TwoLayerNet) -> [(EngineKind, Box<dyn Engine + Send>); 2] {
-    [EngineKind::Fast, EngineKind::Reference].map(|kind| {
-        let config = TrainConfig {
-            engine: kind,
-            ..TrainConfig::default()
-        };
-        (kind, engine::new(&config, net))
-    })
+    EngineKind::ALL.map(|kind| (kind, engine::new(kind, Precision::F64, net)))
 }
 
 #[test]
@@ -58,8 +51,8 @@ fn set_params_replaces_the_network_and_keeps_the_batch() {
     for (kind, mut engine) in engines(&first) {
         engine.load_batch(&data.train, &batch);
         engine.gradient(GradientMethod::Backprop);
-        // An update asked for before set_params is dropped by it.
-        engine.update(0.5);
+        // An update made before set_params is overwritten by it.
+        engine.update_and_loss(0.5);
         engine.set_params(&second.params);
         assert_eq!(engine.net().params, second.params, "{kind:?}");
         let loss = engine.loss();
@@ -74,7 +67,7 @@ fn set_params_replaces_the_network_and_keeps_the_batch() {
 #[test]
 #[should_panic(expected = "other sizes")]
 fn set_params_refuses_other_sizes() {
-    let mut engine = engine::new(&TrainConfig::default(), &net(1));
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net(1));
     engine.set_params(&Params::zeros(784, 20, 10));
 }
 
@@ -113,15 +106,11 @@ fn both_engines_read_pixels_as_the_splits_values() {
             let diff = max_diff(&engine.grads(), &want_grads);
             assert!(diff < tol, "{what} {kind:?}: gradient differs by {diff:e}");
             let acc = engine.accuracy(&split);
-            let want = manabi::train::evaluate(&net, &split);
+            let want = engine::evaluate(&net, &split);
             assert_eq!(acc, want, "{what} {kind:?}");
         }
         // f32 reads the values too (so not through AMX's k/255).
-        let config = TrainConfig {
-            precision: manabi::train::Precision::F32,
-            ..TrainConfig::default()
-        };
-        let mut engine = engine::new(&config, &net);
+        let mut engine = engine::new(EngineKind::Fast, Precision::F32, &net);
         engine.load_batch(&split, &batch);
         let loss = engine.loss();
         assert!(
@@ -140,7 +129,7 @@ fn the_fast_numerical_gradient_reads_the_splits_values() {
     let net = TwoLayerNet::with_rng(784, 3, 10, 0.1, &mut rng);
     let (x, t) = gather_batch(&split, &batch);
     let want = net.numerical_gradient(&x, &t[..]);
-    let mut engine = engine::new(&TrainConfig::default(), &net);
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net);
     engine.load_batch(&split, &batch);
     engine.gradient(GradientMethod::NumericalFast);
     let diff = max_diff(&engine.grads(), &want);

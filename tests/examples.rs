@@ -1,6 +1,6 @@
 //! The examples as acceptance tests: run each book script's counterpart and
-//! check what it prints against the book's values (the oracle table in the
-//! project's design notes).
+//! check what it prints against the book's values (docs/book-values.md, with
+//! their sources).
 //!
 //! `cargo test` compiles the examples into `target/<profile>/examples/` but
 //! does not run them; these tests find them there, next to this test's own
@@ -284,6 +284,36 @@ fn train_neuralnet_learns_and_meets_its_target() {
     let final_acc = number(after(&out, "final test acc "));
     assert!(final_acc >= 0.85, "{out}");
     assert!(out.trim_end().ends_with(": ok"), "{out}");
+}
+
+/// The book's loop (the reference engine's code) and `--fast` (the same
+/// loop on the fast engine) report the same accuracies.
+#[test]
+fn train_neuralnet_runs_alike_on_the_fast_engine() {
+    let epochs = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("train acc, test acc | ") || l.starts_with("final test acc"))
+            .map(String::from)
+            .collect()
+    };
+    let book = stdout_of("ch04_train_neuralnet", &["--iters", "200", "--target", "0"]);
+    let fast = stdout_of(
+        "ch04_train_neuralnet",
+        &["--iters", "200", "--target", "0", "--fast"],
+    );
+    assert!(
+        book.lines()
+            .next()
+            .unwrap_or("")
+            .ends_with("reference engine"),
+        "{book}"
+    );
+    assert!(
+        fast.lines().next().unwrap_or("").ends_with("fast engine"),
+        "{fast}"
+    );
+    assert_eq!(epochs(&book).len(), 4, "{book}");
+    assert_eq!(epochs(&book), epochs(&fast));
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! The fast engine computes what the book's code computes.
 
 use manabi::data::Dataset;
-use manabi::engine::fast::FastEngine;
-use manabi::engine::{Engine, EngineKind};
-use manabi::train::{GradientMethod, Precision, TrainConfig, gather_batch, train};
+use manabi::data::gather_batch;
+use manabi::engine::testing::{self, FastEngine};
+use manabi::engine::{Engine, EngineKind, GradientMethod, Precision};
+use manabi::train::{TrainConfig, train};
 use manabi::{Activation, Params, TwoLayerNet};
 
 fn max_diff(a: &Params, b: &Params) -> (f64, &'static str) {
@@ -28,7 +29,7 @@ fn net(hidden: usize, activation: Activation, seed: u64) -> TwoLayerNet {
     TwoLayerNet::with_rng(784, hidden, 10, 0.1, &mut rng).with_activation(activation)
 }
 
-fn fast_gradient<F: manabi::engine::fast::float::Float>(
+fn fast_gradient<F: manabi::engine::testing::Float>(
     net: &TwoLayerNet,
     data: &Dataset,
     batch: &[usize],
@@ -37,11 +38,14 @@ fn fast_gradient<F: manabi::engine::fast::float::Float>(
     let mut engine = FastEngine::<F>::new(net);
     engine.load_batch(&data.train, batch);
     engine.gradient(method);
-    engine.grads_f64()
+    engine.grads()
 }
 
 #[test]
 fn backprop_matches_the_reference() {
+    // The engine runs the level in use, and AMX for f32's x·W1 where it can.
+    testing::runs(testing::level());
+    testing::runs_amx();
     let data = Dataset::embedded();
     let batch: Vec<usize> = (0..100).map(|i| i * 37 % 8004).collect();
     let (x, t) = gather_batch(&data.train, &batch);
@@ -204,9 +208,7 @@ fn training_by_numerical_gradient_learns() {
 /// pass gives what a pass listing them afresh gives, number for number.
 #[test]
 fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
-    use manabi::engine::fast::batch::Batch;
-    use manabi::engine::fast::net::FastNet;
-    use manabi::engine::fast::{Activations, forward, forward_again};
+    use manabi::engine::testing::{Activations, Batch, FastNet, forward, forward_again};
     let data = Dataset::embedded();
     let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 3));
     let mut batch = Batch::default();
@@ -231,10 +233,8 @@ fn a_second_pass_over_the_same_batch_agrees_with_a_fresh_one() {
 /// pass: number for number.
 #[test]
 fn forward_backward_equals_forward_then_backward() {
-    use manabi::engine::fast::batch::Batch;
-    use manabi::engine::fast::net::FastNet;
-    use manabi::engine::fast::{
-        Activations, BackwardScratch, Grads, backward, forward, forward_backward,
+    use manabi::engine::testing::{
+        Activations, BackwardScratch, Batch, FastNet, Grads, backward, forward, forward_backward,
     };
     let data = Dataset::embedded();
     for activation in [Activation::Sigmoid, Activation::Relu] {
@@ -262,15 +262,15 @@ fn forward_backward_equals_forward_then_backward() {
 
 /// A training step of the engine (each thread updating its own copy of the
 /// network) moves the weights exactly as `forward_backward` then
-/// `sgd_update` do, whether or not the loss is asked for in between, and
-/// reports the same gradient; the two copies stay equal.
+/// `sgd_update` do, whether or not the loss is asked for in between, reports
+/// the same gradient, and the loss of the updated network; the two copies
+/// stay equal.
 #[test]
 fn a_step_equals_forward_backward_then_sgd_update() {
-    fn check<F: manabi::engine::fast::float::Float>(activation: Activation) {
-        use manabi::engine::fast::batch::Batch;
-        use manabi::engine::fast::net::FastNet;
-        use manabi::engine::fast::{
-            Activations, BackwardScratch, Grads, forward_backward, sgd_update,
+    fn check<F: manabi::engine::testing::Float>(activation: Activation) {
+        use manabi::engine::testing::{
+            Activations, BackwardScratch, Batch, FastNet, Grads, forward, forward_backward,
+            sgd_update,
         };
         let data = Dataset::embedded();
         let start = net(50, activation, 9);
@@ -285,6 +285,8 @@ fn a_step_equals_forward_backward_then_sgd_update() {
         forward_backward(&apart, &batch, &mut act, &mut scratch, &mut grads);
         sgd_update(&mut apart, &grads, lr);
         let want = apart.to_net().params;
+        let mut act_after = Activations::default();
+        forward(&apart, &batch, &mut act_after);
         assert_ne!(
             want,
             start.params,
@@ -295,11 +297,12 @@ fn a_step_equals_forward_backward_then_sgd_update() {
         let mut together = FastEngine::<F>::new(&start);
         together.load_batch(&data.train, &indices);
         together.gradient(GradientMethod::Backprop);
-        together.update(lr);
+        let after = together.update_and_loss(lr);
+        assert_eq!(after, act_after.loss(), "{} {activation:?}", F::NAME);
         assert_eq!(together.net().params, want, "{} {activation:?}", F::NAME);
         assert!(together.mirror_agrees(), "{} {activation:?}", F::NAME);
         assert_eq!(
-            together.grads_f64(),
+            together.grads(),
             grads.to_params(&apart),
             "{} {activation:?}",
             F::NAME
@@ -309,8 +312,9 @@ fn a_step_equals_forward_backward_then_sgd_update() {
         loss_first.load_batch(&data.train, &indices);
         loss_first.gradient(GradientMethod::Backprop);
         let loss = loss_first.loss();
-        loss_first.update(lr);
+        let again = loss_first.update_and_loss(lr);
         assert_eq!(loss_first.net().params, want, "{} {activation:?}", F::NAME);
+        assert_eq!(again, after, "{} {activation:?}", F::NAME);
         assert!(loss_first.mirror_agrees(), "{} {activation:?}", F::NAME);
         assert_eq!(loss, act.loss(), "{} {activation:?}", F::NAME);
     }
@@ -325,7 +329,7 @@ fn a_step_equals_forward_backward_then_sgd_update() {
 /// pass with and without a gradient before it, evaluation.
 #[test]
 fn the_helpers_copy_of_the_network_stays_equal() {
-    fn check<F: manabi::engine::fast::float::Float>() {
+    fn check<F: manabi::engine::testing::Float>() {
         let data = Dataset::embedded();
         let mut engine = FastEngine::<F>::new(&net(4, Activation::Sigmoid, 5));
         let methods = [
@@ -342,7 +346,7 @@ fn the_helpers_copy_of_the_network_stays_equal() {
                 engine.loss();
             }
             engine.gradient(method);
-            engine.update(0.3);
+            engine.update_and_loss(0.3);
             assert!(engine.mirror_agrees(), "{} step {i}", F::NAME);
             engine.loss();
             engine.accuracy(&data.test);
@@ -359,16 +363,13 @@ fn the_helpers_copy_of_the_network_stays_equal() {
 /// with too many pixels for the tiles' 32-bit sums do not use them.
 #[test]
 fn the_amx_planes_follow_w1() {
-    use manabi::engine::fast::amx::{self, MAX_D, W1Planes};
-    use manabi::engine::fast::net::{FastNet, Slot};
-    use manabi::engine::fast::{Grads, sgd_update};
+    use manabi::engine::testing::{FastNet, Grads, MAX_D, Slot, W1Planes, sgd_update};
     let too_big = FastNet::<f32>::from_net(&TwoLayerNet::new(MAX_D + 1, 3, 2, 0.01));
     assert!(too_big.amx_planes().is_none());
     let mut fast = FastNet::<f32>::from_net(&net(50, Activation::Sigmoid, 5));
-    if fast.amx_planes().is_none() {
+    if !testing::runs_amx() {
         // No AMX here: nothing reads planes (the f32 kernels are the FMA ones).
-        assert!(!amx::available());
-        eprintln!("no AMX on this processor: the planes were not made");
+        assert!(fast.amx_planes().is_none());
         return;
     }
     let same = |fast: &FastNet<f32>, what: &str| {
@@ -396,4 +397,28 @@ fn the_amx_planes_follow_w1() {
     same(&fast, "after one weight");
     fast.set_params(&net(50, Activation::Sigmoid, 6).params);
     same(&fast, "after new parameters");
+}
+
+/// The one accuracy (`engine::evaluate`, the fast kernels in f64) is the
+/// book's: `TwoLayerNet::accuracy` on the whole split as one matrix, for a
+/// network as it starts (nearly uniform answers) and after some learning.
+#[test]
+fn evaluate_is_the_books_accuracy() {
+    let data = Dataset::embedded();
+    let all: Vec<usize> = (0..data.test.len()).collect();
+    let (x, t) = gather_batch(&data.test, &all);
+    let config = TrainConfig {
+        iters: 400,
+        ..TrainConfig::default()
+    };
+    let trained = train(&data, &config, &mut ()).unwrap().net;
+    for net in [net(50, Activation::Sigmoid, 2), trained] {
+        let book = net.accuracy(&x, &t[..]);
+        assert_eq!(manabi::engine::evaluate(&net, &data.test), book);
+    }
+    let empty = data.test.take(0);
+    assert_eq!(
+        manabi::engine::evaluate(&TwoLayerNet::new(784, 5, 10, 0.01), &empty),
+        0.0
+    );
 }

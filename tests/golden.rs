@@ -1,5 +1,6 @@
-//! Golden values from the book and its reference code (see the oracle table
-//! in the project's design notes). Each test quotes the NumPy line it mirrors.
+//! Golden values from the book and its reference code (the table in
+//! docs/book-values.md, with their sources). Each test quotes the NumPy line
+//! it mirrors.
 
 use ndarray::{Array1, Array2, array};
 
@@ -340,7 +341,7 @@ fn an_untrained_net_guesses() {
     // Initial loss ≈ ln 10 = 2.3026 and initial accuracy ≈ 0.1 on real digits.
     let data = manabi::data::Dataset::embedded();
     let indices: Vec<usize> = (0..1000).collect();
-    let (x, t) = manabi::train::gather_batch(&data.train, &indices);
+    let (x, t) = manabi::data::gather_batch(&data.train, &indices);
     let net = TwoLayerNet::new(784, 50, 10, 0.01);
     let loss = net.loss(&x, &t[..]);
     assert!((loss - 10f64.ln()).abs() < 0.02, "initial loss {loss}");
@@ -353,7 +354,7 @@ fn gradient_check_magnitudes_on_real_digits() {
     // ch05/gradient_check.py: x_batch = x_train[:3]; mean |backprop − numerical| per parameter.
     // Sigmoid: W1 ~1e-10, b1 ~1e-9, W2 ~1e-7 and b2 ~1e-7 from the 1e-7 inside the log.
     let data = manabi::data::Dataset::embedded();
-    let (x, t) = manabi::train::gather_batch(&data.train, &[0, 1, 2]);
+    let (x, t) = manabi::data::gather_batch(&data.train, &[0, 1, 2]);
     let net = TwoLayerNet::new(784, 50, 10, 0.01);
     let numerical = net.numerical_gradient(&x, &t[..]);
     let backprop = net.gradient(&x, &t[..]);

@@ -474,7 +474,6 @@ fn stalled_and_vanished_clients_never_hold_up_training() {
     quitter.next().unwrap();
     drop(quitter);
 
-    let start = Instant::now();
     let mut observer = LiveObserver::new(live);
     let plain = {
         let t = Instant::now();
@@ -491,7 +490,6 @@ fn stalled_and_vanished_clients_never_hold_up_training() {
         watched < plain * 3 + Duration::from_secs(2),
         "watched {watched:?}, plain {plain:?}"
     );
-    assert!(start.elapsed() < Duration::from_secs(60));
 
     // The half request timed out with 408; the server still answers.
     let mut answer = String::new();

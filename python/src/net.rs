@@ -21,9 +21,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use manabi::data::Split;
-use manabi::engine::{self, Engine};
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::functions::Target;
-use manabi::train::{GradientMethod, TrainConfig};
 use manabi::{Activation, Params, TwoLayerNet};
 
 use crate::input::{Images, Pixels, images, labels, read_params};
@@ -203,14 +202,10 @@ impl Net {
             Params::zeros(input_size, hidden_size, output_size),
             Activation::Sigmoid,
         );
-        let config = TrainConfig {
-            hidden_size,
-            ..TrainConfig::default()
-        };
         Ok(Net {
             sizes: (input_size, hidden_size, output_size),
             inner: Mutex::new(Inner {
-                engine: engine::new(&config, &net),
+                engine: engine::new(EngineKind::Fast, Precision::F64, &net),
                 net,
                 all: Vec::new(),
                 engine_current: false,

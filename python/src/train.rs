@@ -17,17 +17,16 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use manabi::TwoLayerNet;
 use manabi::data::Dataset;
-use manabi::engine::{self, EngineKind};
+use manabi::engine;
 use manabi::random::DEFAULT_SEED;
 use manabi::report::{
     RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, overfitting_verdict,
 };
 use manabi::train::{
-    EpochRecord, GradientMethod, History, Observer, Precision, Sampling, TrainConfig, TrainError,
-    train_from,
+    EpochRecord, History, Observer, Sampling, TrainConfig, TrainError, train_from,
 };
-use manabi::{Activation, TwoLayerNet};
 
 use crate::data::load_dataset;
 
@@ -97,18 +96,12 @@ impl Observer for Watch {
     }
 }
 
-fn parse<T>(name: &str, value: &str, choices: &[(&str, T)]) -> PyResult<T>
-where
-    T: Copy,
-{
-    choices
-        .iter()
-        .find(|(n, _)| *n == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            PyValueError::new_err(format!("{name}={value:?}: choose one of {names:?}"))
-        })
+/// The choice named `value` (parsed by the library, as the command line
+/// parses it), or a `ValueError` naming the argument and the choices.
+fn parse<T: std::str::FromStr<Err = String>>(name: &str, value: &str) -> PyResult<T> {
+    value
+        .parse()
+        .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
 }
 
 /// The command line's flag names in [`TrainError::BadConfig`], as this
@@ -161,39 +154,16 @@ pub fn train<'py>(
         batch_size,
         iters: iters_num,
         weight_init_std,
-        activation: parse(
-            "activation",
-            activation,
-            &[("sigmoid", Activation::Sigmoid), ("relu", Activation::Relu)],
-        )?,
-        gradient: parse(
-            "gradient",
-            gradient,
-            &[
-                ("backprop", GradientMethod::Backprop),
-                ("numerical", GradientMethod::Numerical),
-                ("numerical-fast", GradientMethod::NumericalFast),
-            ],
-        )?,
+        activation: parse("activation", activation)?,
+        gradient: parse("gradient", gradient)?,
         sampling: if shuffle {
             Sampling::Shuffle
         } else {
             Sampling::WithReplacement
         },
         seed,
-        precision: parse(
-            "precision",
-            precision,
-            &[("f64", Precision::F64), ("f32", Precision::F32)],
-        )?,
-        engine: parse(
-            "engine",
-            engine,
-            &[
-                ("fast", EngineKind::Fast),
-                ("reference", EngineKind::Reference),
-            ],
-        )?,
+        precision: parse("precision", precision)?,
+        engine: parse("engine", engine)?,
     };
     if let Err(TrainError::BadConfig {
         flag,
@@ -355,14 +325,13 @@ pub fn train<'py>(
             recorder
                 .finish(net.as_ref(), iterations, status)
                 .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+            // The one accuracy every report prints, as `manabi train` prints it.
             let final_accuracy = saved.as_ref().map(|n| {
                 py.detach(|| {
-                    let f64_fast = TrainConfig {
-                        hidden_size: config.hidden_size,
-                        ..TrainConfig::default()
-                    };
-                    let mut engine = engine::new(&f64_fast, n);
-                    (engine.accuracy(&data.train), engine.accuracy(&data.test))
+                    (
+                        engine::evaluate(n, &data.train),
+                        engine::evaluate(n, &data.test),
+                    )
                 })
             });
             let verdict = final_accuracy

@@ -19,7 +19,7 @@ use manabi::data::{
 };
 use manabi::report::{class_names, fmt_count, rule_of_thumb};
 
-use super::{DataArgs, DatasetArg};
+use super::args::{DataArgs, choice};
 
 /// `println!` that ignores a closed stdout (`manabi data info | head`)
 /// instead of panicking.
@@ -65,29 +65,21 @@ enum DataSub {
     Path(PathArgs),
 }
 
-/// The data sets that can be fetched.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FetchName {
-    /// The full MNIST digits: 60,000 train / 10,000 test (11 MB).
-    Mnist,
-    /// Zalando's Fashion-MNIST: 60,000 train / 10,000 test (30 MB).
-    FashionMnist,
-}
-
-impl From<FetchName> for DatasetName {
-    fn from(n: FetchName) -> Self {
-        match n {
-            FetchName::Mnist => DatasetName::Mnist,
-            FetchName::FashionMnist => DatasetName::FashionMnist,
-        }
-    }
+/// The names of the data sets that can be fetched (those with a source).
+fn fetchable() -> impl Iterator<Item = &'static str> {
+    DatasetName::ALL
+        .into_iter()
+        .filter(|n| n.source().is_some())
+        .map(DatasetName::as_str)
 }
 
 #[derive(Debug, Args)]
 struct FetchArgs {
-    /// The data set to download.
-    #[arg(value_enum)]
-    dataset: FetchName,
+    /// The data set to download: mnist (the full MNIST digits, 60,000 train /
+    /// 10,000 test, 11 MB) or fashion-mnist (Zalando's Fashion-MNIST, the
+    /// same counts, 30 MB).
+    #[arg(value_parser = choice::<DatasetName>(fetchable()))]
+    dataset: DatasetName,
     /// Download into this folder instead of the cache; train on it with --data-dir.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -137,9 +129,9 @@ struct ShowArgs {
 
 #[derive(Debug, Args)]
 struct PathArgs {
-    /// The data set to find.
-    #[arg(value_enum)]
-    dataset: DatasetArg,
+    /// The data set to find: mnist or fashion-mnist (mnist-10k is embedded in manabi).
+    #[arg(value_parser = choice::<DatasetName>(DatasetName::ALL.map(DatasetName::as_str)))]
+    dataset: DatasetName,
 }
 
 /// Runs `manabi data …`.
@@ -163,7 +155,7 @@ fn seconds(flag: &str, v: f64) -> Result<std::time::Duration> {
 
 #[cfg(not(feature = "fetch"))]
 fn fetch(args: FetchArgs) -> Result<()> {
-    let name = DatasetName::from(args.dataset);
+    let name = args.dataset;
     bail!(
         "data fetch {name}: this manabi was built without the `fetch` feature; rebuild it with \
          default features, or download the four files yourself and pass their folder with --data-dir"
@@ -177,7 +169,7 @@ fn fetch(args: FetchArgs) -> Result<()> {
 
     use manabi::data::fetch::{FetchOptions, Outcome, fetch};
 
-    let name = DatasetName::from(args.dataset);
+    let name = args.dataset;
     let source = name
         .source()
         .context("only mnist and fashion-mnist are downloaded")?;
@@ -348,7 +340,7 @@ fn folder_of(path: &Path) -> String {
 }
 
 fn path(args: PathArgs) -> Result<()> {
-    let name = DatasetName::from(args.dataset);
+    let name = args.dataset;
     match resolve(name, &DataHome::from_env())? {
         Resolved::Folder(dir) => out!("{}", dir.display()),
         Resolved::Embedded => bail!(

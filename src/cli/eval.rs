@@ -14,7 +14,7 @@ use manabi::report::{
     Evaluation, RunFolder, class_names, fmt_count, plot_mistakes, plot_weights, write_atomic,
 };
 
-use super::DataArgs;
+use super::args::DataArgs;
 use super::run_data::load_run_data;
 
 #[derive(Debug, Args)]
@@ -49,22 +49,69 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let classes = class_names(&data.name);
     let eval = Evaluation::of(&net, &data.test);
 
-    let mut text = String::new();
-    let [i, h, o] = config.network.sizes;
-    let _ = writeln!(
-        text,
-        "run {}: {i}-{h}-{o} {} after {} iterations ({status}), trained on {}",
+    let heading = format!(
+        "run {}: {}-{}-{} {} after {} iterations ({status}), trained on {}",
         args.run.display(),
+        config.network.sizes[0],
+        config.network.sizes[1],
+        config.network.sizes[2],
         config.network.activation,
         fmt_count(iterations),
         config.dataset.name
     );
+    let text = eval_text(&heading, &data.name, data.test.len(), &eval, &classes);
+
+    let mistakes = eval.most_confident_mistakes(args.mistakes);
+    let mistakes_png = plot_mistakes(
+        &folder.path("mistakes"),
+        &data.test,
+        &mistakes,
+        &classes,
+        &format!(
+            "{}: the {} most confident mistakes of {}",
+            data.name,
+            mistakes.len(),
+            fmt_count(
+                eval.predictions
+                    .iter()
+                    .filter(|p| p.label != p.predicted)
+                    .count()
+            )
+        ),
+    )?;
+    let [rows, cols] = config.dataset.image_shape;
+    let weights_png = plot_weights(&folder.path("weights"), &net.params.w1, (rows, cols))?;
+    let eval_txt = folder.path("eval.txt");
+    write_atomic(&eval_txt, text.as_bytes())?;
+    print!("{text}");
+    println!();
+    println!(
+        "wrote {}, {}, {}",
+        mistakes_png.display(),
+        weights_png.display(),
+        eval_txt.display()
+    );
+    Ok(())
+}
+
+/// What `eval` prints and keeps in eval.txt: `heading`, the accuracy on the
+/// test set of `data_name` (`images` of them), the confusion matrix, the
+/// per-class accuracy and the pairs most often confused.
+fn eval_text(
+    heading: &str,
+    data_name: &str,
+    images: usize,
+    eval: &Evaluation,
+    classes: &[&str; NUM_CLASSES],
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "{heading}");
     let _ = writeln!(
         text,
         "test set of {}: {} images, accuracy {:.4}",
-        data.name,
-        fmt_count(data.test.len()),
-        eval.accuracy()
+        data_name,
+        fmt_count(images),
+        eval.accuracy
     );
     let _ = writeln!(text);
     let _ = writeln!(
@@ -132,36 +179,5 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let _ = writeln!(text);
         let _ = writeln!(text, "most often confused: {}", top.join(", "));
     }
-
-    let mistakes = eval.most_confident_mistakes(args.mistakes);
-    let mistakes_png = plot_mistakes(
-        &folder.path("mistakes"),
-        &data.test,
-        &mistakes,
-        &classes,
-        &format!(
-            "{}: the {} most confident mistakes of {}",
-            data.name,
-            mistakes.len(),
-            fmt_count(
-                eval.predictions
-                    .iter()
-                    .filter(|p| p.label != p.predicted)
-                    .count()
-            )
-        ),
-    )?;
-    let [rows, cols] = config.dataset.image_shape;
-    let weights_png = plot_weights(&folder.path("weights"), &net.params.w1, (rows, cols))?;
-    let eval_txt = folder.path("eval.txt");
-    write_atomic(&eval_txt, text.as_bytes())?;
-    print!("{text}");
-    println!();
-    println!(
-        "wrote {}, {}, {}",
-        mistakes_png.display(),
-        weights_png.display(),
-        eval_txt.display()
-    );
-    Ok(())
+    text
 }

@@ -6,13 +6,12 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use manabi::engine::Engine;
-use manabi::engine::fast::FastEngine;
+use manabi::data::gather_batch;
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::random::{DEFAULT_SEED, Rng};
-use manabi::train::{GradientMethod, gather_batch};
-use manabi::{Params, TwoLayerNet};
+use manabi::{Activation, Params, TwoLayerNet};
 
-use super::{ActivationArg, DataArgs};
+use super::args::{DataArgs, choice};
 
 #[derive(Debug, Args)]
 pub struct GradcheckArgs {
@@ -25,8 +24,8 @@ pub struct GradcheckArgs {
     #[arg(long, default_value_t = 50)]
     hidden: usize,
     /// Hidden activation.
-    #[arg(long, value_enum, default_value = "sigmoid")]
-    activation: ActivationArg,
+    #[arg(long, default_value_t = Activation::Sigmoid, value_parser = choice::<Activation>(Activation::ALL.map(Activation::name)))]
+    activation: Activation,
     /// Seed for the initial weights.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
@@ -57,7 +56,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
         0.01,
         &mut rng,
     )
-    .with_activation(args.activation.into());
+    .with_activation(args.activation);
 
     let start = Instant::now();
     let numerical = net.numerical_gradient(&x, &t[..]);
@@ -92,15 +91,15 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     // The same numerical gradient computed by the fast engine: literally,
     // and incrementally (`train --gradient numerical-fast`).
     let indices: Vec<usize> = (0..args.samples).collect();
-    let mut engine = FastEngine::<f64>::new(&net);
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net);
     engine.load_batch(&data.train, &indices);
-    let timed = |engine: &mut FastEngine<f64>, method| {
+    let timed = |engine: &mut dyn Engine, method| {
         let start = Instant::now();
         engine.gradient(method);
-        (engine.grads_f64(), start.elapsed().as_secs_f64())
+        (engine.grads(), start.elapsed().as_secs_f64())
     };
-    let (literal, literal_secs) = timed(&mut engine, GradientMethod::Numerical);
-    let (incremental, incremental_secs) = timed(&mut engine, GradientMethod::NumericalFast);
+    let (literal, literal_secs) = timed(engine.as_mut(), GradientMethod::Numerical);
+    let (incremental, incremental_secs) = timed(engine.as_mut(), GradientMethod::NumericalFast);
     let largest = |a: &Params| {
         differences(a, &numerical)
             .into_iter()

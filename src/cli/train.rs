@@ -8,33 +8,33 @@
 //! with Ctrl-C (continue it with `--resume DIR`), or diverged.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 
-use manabi::TwoLayerNet;
 use manabi::data::Dataset;
-use manabi::engine::EngineKind;
-use manabi::engine::fast;
+use manabi::engine::{self, EngineKind, GradientMethod, Precision};
 use manabi::random::DEFAULT_SEED;
 use manabi::report::{
-    RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, fmt_count, overfitting_verdict,
-    rule_of_thumb,
+    RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, Verdict, fmt_count,
+    overfitting_verdict, rule_of_thumb,
 };
 use manabi::serve::LiveObserver;
 use manabi::train::{
-    Checkpoint, EpochRecord, GradientMethod, History, Observer, Precision, Sampling, TrainConfig,
-    TrainError, train_from,
+    Checkpoint, EpochRecord, History, Observer, Sampling, TrainConfig, TrainError, Trained,
+    train_from,
 };
+use manabi::{Activation, TwoLayerNet};
 
+use super::args::{DataArgs, choice};
 use super::progress::{Mode, Progress, finite_or_null};
 use super::run_data::load_run_data;
-use super::{ActivationArg, DataArgs};
+use super::serve::LiveServer;
 
 /// Iterations when `--iters` is not given: the book's 10,000.
 const DEFAULT_ITERS: usize = 10_000;
@@ -76,23 +76,27 @@ pub struct TrainArgs {
         conflicts_with = "resume"
     )]
     weight_init_std: f64,
-    /// Hidden activation.
-    #[arg(long, value_enum, default_value = "sigmoid", conflicts_with = "resume")]
-    activation: ActivationArg,
-    /// How to compute the gradient.
-    #[arg(
-        long,
-        value_enum,
-        default_value = "backprop",
-        conflicts_with = "resume"
-    )]
-    gradient: GradientArg,
-    /// Floating-point precision of the arithmetic.
-    #[arg(long, value_enum, default_value = "f64", conflicts_with = "resume")]
-    precision: PrecisionArg,
-    /// Which implementation does the arithmetic.
-    #[arg(long, value_enum, default_value = "fast", conflicts_with = "resume")]
-    engine: EngineArg,
+    /// Hidden activation: sigmoid (chapter 4) or relu (chapter 5).
+    #[arg(long, default_value_t = Activation::default(), conflicts_with = "resume",
+          value_parser = choice::<Activation>(Activation::ALL.map(Activation::name)))]
+    activation: Activation,
+    /// How to compute the gradient: backprop (chapter 5), numerical (central
+    /// differences, two full forward passes per parameter, chapter 4), or
+    /// numerical-fast (the same differences, computed incrementally).
+    #[arg(long, default_value_t = GradientMethod::default(), conflicts_with = "resume",
+          value_parser = choice::<GradientMethod>(GradientMethod::ALL.map(GradientMethod::name)))]
+    gradient: GradientMethod,
+    /// Floating-point precision of the arithmetic: f64 (book parity) or f32
+    /// (faster; backprop only).
+    #[arg(long, default_value_t = Precision::default(), conflicts_with = "resume",
+          value_parser = choice::<Precision>(Precision::ALL.map(Precision::name)))]
+    precision: Precision,
+    /// Which implementation does the arithmetic: fast (hand-written kernels
+    /// that skip zero pixels and use both cores) or reference (the book's
+    /// code as written in TwoLayerNet: ndarray, f64).
+    #[arg(long, default_value_t = EngineKind::default(), conflicts_with = "resume",
+          value_parser = choice::<EngineKind>(EngineKind::ALL.map(EngineKind::name)))]
+    engine: EngineKind,
     /// Shuffle once per epoch and walk through it, instead of drawing every batch with replacement (the book's way).
     #[arg(long, conflicts_with = "resume")]
     shuffle: bool,
@@ -121,32 +125,6 @@ pub struct TrainArgs {
     /// until Ctrl-C.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::serve::default_addr())]
     serve: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum GradientArg {
-    /// Backpropagation (chapter 5).
-    Backprop,
-    /// Central differences, two full forward passes per parameter (chapter 4).
-    Numerical,
-    /// The same central differences, updated incrementally instead of recomputed.
-    NumericalFast,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum PrecisionArg {
-    /// 64-bit floats (book parity).
-    F64,
-    /// 32-bit floats (faster; backprop only).
-    F32,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum EngineArg {
-    /// Hand-written kernels that skip zero pixels and use both cores.
-    Fast,
-    /// The book's code as written in TwoLayerNet (ndarray, f64).
-    Reference,
 }
 
 /// Everything a run needs once the arguments are understood.
@@ -187,26 +165,16 @@ fn plan_new(args: &TrainArgs) -> Result<Plan> {
         batch_size: args.batch,
         iters: args.iters.unwrap_or(DEFAULT_ITERS),
         weight_init_std: args.weight_init_std,
-        activation: args.activation.into(),
-        gradient: match args.gradient {
-            GradientArg::Backprop => GradientMethod::Backprop,
-            GradientArg::Numerical => GradientMethod::Numerical,
-            GradientArg::NumericalFast => GradientMethod::NumericalFast,
-        },
+        activation: args.activation,
+        gradient: args.gradient,
         sampling: if args.shuffle {
             Sampling::Shuffle
         } else {
             Sampling::WithReplacement
         },
         seed: args.seed,
-        precision: match args.precision {
-            PrecisionArg::F64 => Precision::F64,
-            PrecisionArg::F32 => Precision::F32,
-        },
-        engine: match args.engine {
-            EngineArg::Fast => EngineKind::Fast,
-            EngineArg::Reference => EngineKind::Reference,
-        },
+        precision: args.precision,
+        engine: args.engine,
     };
     config.validate()?;
     let full = args.data.load()?;
@@ -252,7 +220,7 @@ fn plan_new(args: &TrainArgs) -> Result<Plan> {
     })
 }
 
-fn plan_resume(dir: &std::path::Path, args: &TrainArgs) -> Result<Plan> {
+fn plan_resume(dir: &Path, args: &TrainArgs) -> Result<Plan> {
     let flag = || format!("--resume {}", dir.display());
     let folder = RunFolder::open(dir).with_context(flag)?;
     let saved = folder.load().with_context(flag)?;
@@ -364,7 +332,98 @@ fn ctrl_c_flag() -> Arc<AtomicBool> {
     stop
 }
 
+/// A run: say what it is, train, report how it went.
 fn execute(plan: Plan, mode: Mode, listener: Option<TcpListener>) -> Result<()> {
+    let stop = ctrl_c_flag();
+    let first = plan.checkpoint.as_ref().map_or(0, |c| c.iterations);
+    let progress = Progress::new(mode, plan.config.iters, first, plan.config.batch_size);
+    announce(&plan, first, &progress);
+    let run = train_observed(plan, progress, listener, stop)?;
+    report(run, mode)
+}
+
+/// The lines before a run: its data, network, SGD settings, the
+/// overfitting rule of thumb, and where it is written.
+fn announce(plan: &Plan, first: usize, progress: &Progress) {
+    let Plan {
+        config,
+        record,
+        data,
+        folder,
+        ..
+    } = plan;
+    let say = |line: String| progress.say(&line);
+    let [input, hidden, output] = record.network.sizes;
+    let params = record.network.parameters;
+    say(format!(
+        "data: {} ({} of {} train / {} test images, {} pixels each)",
+        data.name,
+        fmt_count(data.train.len()),
+        fmt_count(record.dataset.full_train_size),
+        fmt_count(data.test.len()),
+        input
+    ));
+    say(format!(
+        "net: {input}-{hidden}-{output} {}, {} parameters; {} gradient, {}, {} engine",
+        config.activation,
+        fmt_count(params),
+        config.gradient,
+        config.precision,
+        config.engine
+    ));
+    say(format!(
+        "sgd: lr {:?}, batch {} ({}), {} iterations, {} per epoch, seed {}",
+        config.learning_rate,
+        config.batch_size,
+        match config.sampling {
+            Sampling::WithReplacement => "drawn with replacement",
+            Sampling::Shuffle => "shuffled per epoch",
+        },
+        fmt_count(config.iters),
+        config.iter_per_epoch(data.train.len()),
+        config.seed
+    ));
+    say(rule_of_thumb(data.train.len(), params));
+    if first > 0 {
+        say(format!(
+            "resuming after iteration {} of {}",
+            fmt_count(first),
+            fmt_count(config.iters)
+        ));
+    }
+    if let Some(folder) = folder {
+        say(format!("run folder: {}", folder.dir().display()));
+    }
+}
+
+/// A run as it ended, with what its report needs.
+struct Run {
+    config: TrainConfig,
+    record: RunConfig,
+    data: Dataset,
+    folder: Option<RunFolder>,
+    /// Iterations done before this process (a resumed run).
+    first: usize,
+    result: Result<Trained, TrainError>,
+    /// Seconds spent in training in this process.
+    seconds: f64,
+    progress: Progress,
+    recorder: Option<RunRecorder>,
+    /// What was measured, when there is no recorder to keep it.
+    history: History,
+    /// With --serve: the page's server and its observer.
+    live: Option<(LiveServer, LiveObserver)>,
+    stop: Arc<AtomicBool>,
+}
+
+/// Trains, watched by the observers: the screen, the run folder, the
+/// browser (with --serve), and Ctrl-C (`stop`).
+fn train_observed(
+    plan: Plan,
+    progress: Progress,
+    listener: Option<TcpListener>,
+    stop: Arc<AtomicBool>,
+) -> Result<Run> {
     let Plan {
         config,
         record,
@@ -377,67 +436,6 @@ fn execute(plan: Plan, mode: Mode, listener: Option<TcpListener>) -> Result<()> 
         .as_ref()
         .map(|c| c.history.clone())
         .unwrap_or_default();
-    let stop = ctrl_c_flag();
-    let progress = Progress::new(mode, config.iters, first, config.batch_size);
-    let say = |p: &Progress, line: &str| p.say(line);
-
-    let [input, hidden, output] = record.network.sizes;
-    let params = record.network.parameters;
-    say(
-        &progress,
-        &format!(
-            "data: {} ({} of {} train / {} test images, {} pixels each)",
-            data.name,
-            fmt_count(data.train.len()),
-            fmt_count(record.dataset.full_train_size),
-            fmt_count(data.test.len()),
-            input
-        ),
-    );
-    say(
-        &progress,
-        &format!(
-            "net: {input}-{hidden}-{output} {}, {} parameters; {} gradient, {}, {} engine",
-            config.activation.name(),
-            fmt_count(params),
-            config.gradient.name(),
-            config.precision.name(),
-            config.engine.name()
-        ),
-    );
-    say(
-        &progress,
-        &format!(
-            "sgd: lr {:?}, batch {} ({}), {} iterations, {} per epoch, seed {}",
-            config.learning_rate,
-            config.batch_size,
-            match config.sampling {
-                Sampling::WithReplacement => "drawn with replacement",
-                Sampling::Shuffle => "shuffled per epoch",
-            },
-            fmt_count(config.iters),
-            config.iter_per_epoch(data.train.len()),
-            config.seed
-        ),
-    );
-    say(&progress, &rule_of_thumb(data.train.len(), params));
-    if first > 0 {
-        say(
-            &progress,
-            &format!(
-                "resuming after iteration {} of {}",
-                fmt_count(first),
-                fmt_count(config.iters)
-            ),
-        );
-    }
-    if let Some(folder) = &folder {
-        say(
-            &progress,
-            &format!("run folder: {}", folder.dir().display()),
-        );
-    }
-
     let (live, live_observer) = match listener {
         Some(l) => {
             let run_folder = folder.as_ref().map(|f| f.dir());
@@ -456,160 +454,223 @@ fn execute(plan: Plan, mode: Mode, listener: Option<TcpListener>) -> Result<()> 
         }
         None => None,
     };
-    let stop_after = stop.clone();
     let mut observers = Observers {
         progress,
         live: live_observer,
         recorder,
         history,
-        stop,
+        stop: stop.clone(),
     };
     let start = Instant::now();
     let result = train_from(&data, &config, checkpoint, &mut observers);
     let seconds = start.elapsed().as_secs_f64();
     let Observers {
-        mut progress,
+        progress,
         recorder,
         history,
         live: live_observer,
         ..
     } = observers;
-    progress.finish();
+    Ok(Run {
+        config,
+        record,
+        data,
+        folder,
+        first,
+        result,
+        seconds,
+        progress,
+        recorder,
+        history,
+        live: live.zip(live_observer),
+        stop,
+    })
+}
 
-    let (net, iterations, status, diverged) = match result {
-        Ok(run) => {
-            let status = if run.iterations < config.iters {
-                RunStatus::Interrupted
-            } else {
-                RunStatus::Completed
-            };
-            (Some(run.net), run.iterations, status, None)
-        }
-        Err(TrainError::Diverged { iteration, loss }) => (
-            None,
-            iteration + 1,
-            RunStatus::Diverged,
-            Some((iteration, loss)),
-        ),
-        Err(e) => return Err(e.into()),
-    };
+/// How a run ended: its network (none if it diverged), iterations, status.
+struct Ending {
+    net: Option<TwoLayerNet>,
+    iterations: usize,
+    status: RunStatus,
+    /// For a diverged run: the iteration whose loss was not finite, and that loss.
+    diverged: Option<(usize, f64)>,
+}
+
+impl Ending {
+    /// The ending of a run of `iters` iterations that returned `result`.
+    fn of(result: Result<Trained, TrainError>, iters: usize) -> Result<Ending> {
+        Ok(match result {
+            Ok(run) => Ending {
+                status: if run.iterations < iters {
+                    RunStatus::Interrupted
+                } else {
+                    RunStatus::Completed
+                },
+                net: Some(run.net),
+                iterations: run.iterations,
+                diverged: None,
+            },
+            Err(TrainError::Diverged { iteration, loss }) => Ending {
+                net: None,
+                iterations: iteration + 1,
+                status: RunStatus::Diverged,
+                diverged: Some((iteration, loss)),
+            },
+            Err(e) => return Err(e.into()),
+        })
+    }
+}
+
+/// After a run: the run folder completed (weights, figures, summary), the
+/// last lines on the screen (and the JSON end event), the page told, and
+/// the exit status.
+fn report(run: Run, mode: Mode) -> Result<()> {
+    let Run {
+        config,
+        record,
+        data,
+        folder,
+        first,
+        result,
+        seconds,
+        mut progress,
+        recorder,
+        history,
+        live,
+        stop,
+    } = run;
+    progress.finish();
+    let ending = Ending::of(result, config.iters)?;
     let history = recorder.as_ref().map_or(&history, |r| r.history());
     let last_loss = history.loss.last().copied();
     let epochs = history.epochs.clone();
     // The weights that are saved: the final network, or for a diverged run
     // the last one seen with finite weights.
-    let last_good = recorder.as_ref().and_then(|r| r.last_good());
-    let (saved_net, saved_iterations) = match (&net, last_good) {
-        (Some(n), _) => (Some(n.clone()), iterations),
-        (None, Some((n, i))) => (Some(n.clone()), *i),
+    let (saved_net, saved_iterations) = match (&ending.net, recorder.as_ref()) {
+        (Some(n), _) => (Some(n.clone()), ending.iterations),
+        (None, Some(r)) => r
+            .last_good()
+            .map_or((None, 0), |(n, i)| (Some(n.clone()), *i)),
         (None, None) => (None, 0),
     };
     let figures = match recorder {
-        Some(r) => r.finish(net.as_ref(), iterations, status)?,
+        Some(r) => r.finish(ending.net.as_ref(), ending.iterations, ending.status)?,
         None => Vec::new(),
     };
-
     // Accuracy of the saved f64 weights, as anyone loading them will measure it.
     let final_accuracy = saved_net.as_ref().map(|n| {
         (
-            fast::evaluate(n, &data.train),
-            fast::evaluate(n, &data.test),
+            engine::evaluate(n, &data.train),
+            engine::evaluate(n, &data.test),
         )
     });
     let verdict = final_accuracy.map(|(train, test)| overfitting_verdict(train, test, &epochs));
     let summary = RunSummary {
         config: &record,
-        status,
+        status: ending.status,
         iterations: saved_iterations,
-        diverged,
+        diverged: ending.diverged,
         final_accuracy,
         last_loss,
         verdict: verdict.as_ref(),
         seconds,
-        iterations_here: iterations.saturating_sub(first),
+        iterations_here: ending.iterations.saturating_sub(first),
     };
     if let Some(folder) = &folder {
         folder.write_summary(&summary.text())?;
     }
     let dir = folder.as_ref().map(|f| f.dir().to_path_buf());
-
     let say = |line: &str| progress.say(line);
-    if let Some((train, test)) = final_accuracy {
+    say_results(&summary, &figures, dir.as_deref(), say);
+    if mode == Mode::Json {
+        println!("{}", end_event(&summary, dir.as_deref()));
+    }
+    if let Some((server, observer)) = live {
+        server.finish(observer, ending.status.name(), &stop, say);
+    }
+    exit_as(&ending, config.iters, dir.as_deref())
+}
+
+/// The lines that end a run: accuracies, the verdict, the files written,
+/// and how to look inside.
+fn say_results(summary: &RunSummary, figures: &[PathBuf], dir: Option<&Path>, say: impl Fn(&str)) {
+    if let Some((train, test)) = summary.final_accuracy {
         say(&format!(
             "done: {} iterations in {:.2} s; train acc {:.4}, test acc {:.4}, last batch loss {:.4}",
-            fmt_count(saved_iterations),
-            seconds,
+            fmt_count(summary.iterations),
+            summary.seconds,
             train,
             test,
-            last_loss.unwrap_or(f64::NAN)
+            summary.last_loss.unwrap_or(f64::NAN)
         ));
     }
-    if let Some(v) = &verdict {
+    if let Some(v) = summary.verdict {
         say(&v.text);
     }
+    let Some(dir) = dir else { return };
     let names: Vec<String> = figures
         .iter()
         .filter(|f| f.extension().is_some_and(|e| e == "png"))
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    if let Some(dir) = &dir {
-        say(&format!(
-            "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
-            dir.display(),
-            if saved_net.is_some() {
-                "weights.safetensors, "
-            } else {
-                ""
-            },
-            names.join(", ")
-        ));
-        if status == RunStatus::Completed {
-            say(&format!("look inside: manabi eval --run {}", dir.display()));
-        }
+    say(&format!(
+        "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
+        dir.display(),
+        if summary.final_accuracy.is_some() {
+            "weights.safetensors, "
+        } else {
+            ""
+        },
+        names.join(", ")
+    ));
+    if summary.status == RunStatus::Completed {
+        say(&format!("look inside: manabi eval --run {}", dir.display()));
     }
-    if mode == Mode::Json {
-        let line = json!({
-            "event": "end",
-            "status": status.name(),
-            "iterations": saved_iterations,
-            "train_acc": final_accuracy.map(|a| a.0),
-            "test_acc": final_accuracy.map(|a| a.1),
-            "loss": last_loss.map_or(serde_json::Value::Null, finite_or_null),
-            "overfits": verdict.as_ref().map(|v| v.overfits),
-            "run_dir": dir.as_ref().map(|d| d.display().to_string()),
-        });
-        println!("{line}");
-    }
+}
 
-    if let (Some(server), Some(observer)) = (live, live_observer) {
-        server.finish(observer, status.name(), &stop_after, say);
-    }
-    match status {
-        RunStatus::Diverged => {
-            let (iteration, loss) = diverged.expect("a diverged run has its iteration");
-            match &dir {
+/// `--json`'s last line: how the run ended.
+fn end_event(summary: &RunSummary, dir: Option<&Path>) -> serde_json::Value {
+    let verdict: Option<&Verdict> = summary.verdict;
+    json!({
+        "event": "end",
+        "status": summary.status.name(),
+        "iterations": summary.iterations,
+        "train_acc": summary.final_accuracy.map(|a| a.0),
+        "test_acc": summary.final_accuracy.map(|a| a.1),
+        "loss": summary.last_loss.map_or(serde_json::Value::Null, finite_or_null),
+        "overfits": verdict.map(|v| v.overfits),
+        "run_dir": dir.map(|d| d.display().to_string()),
+    })
+}
+
+/// The exit of a run of `iters` iterations: success when it completed, an
+/// error when it diverged, 130 (as a shell reports Ctrl-C) when it was
+/// interrupted, saying how to continue.
+fn exit_as(ending: &Ending, iters: usize, dir: Option<&Path>) -> Result<()> {
+    match (ending.status, ending.diverged) {
+        (RunStatus::Diverged, Some((iteration, loss))) => {
+            let diverged = TrainError::Diverged { iteration, loss };
+            match dir {
                 Some(dir) => bail!(
-                    "{}; the run folder {} holds what was measured up to then",
-                    TrainError::Diverged { iteration, loss },
+                    "{diverged}; the run folder {} holds what was measured up to then",
                     dir.display()
                 ),
-                None => bail!("{}", TrainError::Diverged { iteration, loss }),
+                None => bail!("{diverged}"),
             }
         }
-        RunStatus::Interrupted => {
-            match &dir {
+        (RunStatus::Interrupted, _) => {
+            let done = format!(
+                "manabi: interrupted after {} of {} iterations",
+                fmt_count(ending.iterations),
+                fmt_count(iters)
+            );
+            match dir {
                 Some(dir) => eprintln!(
-                    "manabi: interrupted after {} of {} iterations; {} is complete; continue with: manabi train --resume {}",
-                    fmt_count(iterations),
-                    fmt_count(config.iters),
+                    "{done}; {} is complete; continue with: manabi train --resume {}",
                     dir.display(),
                     dir.display()
                 ),
-                None => eprintln!(
-                    "manabi: interrupted after {} of {} iterations",
-                    fmt_count(iterations),
-                    fmt_count(config.iters)
-                ),
+                None => eprintln!("{done}"),
             }
             // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C.
             std::process::exit(130)

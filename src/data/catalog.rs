@@ -27,10 +27,7 @@ use std::str::FromStr;
 
 use super::dataset::{FILE_NAMES, find_file};
 use super::digest::{Expected, FileDigest, FileSpec, HashKind};
-use super::error::DataError;
-
-/// The environment variable that moves the cache of fetched data sets.
-pub const DATA_ENV: &str = "MANABI_DATA";
+use super::error::{DATA_ENV, DataError};
 
 /// Where Debian's `dataset-*` packages install data sets.
 pub const DEBIAN_DATASETS: &str = "/usr/share/datasets";

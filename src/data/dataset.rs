@@ -276,14 +276,6 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The mnist-10k set compiled into the crate: 8,004 training and 1,996
-    /// test images of real MNIST digits (see `data/mnist-10k/README.md`).
-    ///
-    /// Decoded from its gzip bytes on each call (about 10 ms in a release build).
-    pub fn embedded() -> Dataset {
-        super::embedded::dataset()
-    }
-
     /// Reads a folder holding the four MNIST-layout files
     /// ([`FILE_NAMES`]), each gzip (`NAME.gz`, tried first) or raw (`NAME`).
     ///

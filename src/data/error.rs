@@ -53,6 +53,10 @@ impl std::fmt::Display for FileKind {
     }
 }
 
+/// The environment variable that moves the cache of fetched data sets
+/// (read by [`DataHome::from_env`](super::DataHome::from_env)).
+pub const DATA_ENV: &str = "MANABI_DATA";
+
 /// An error while reading or assembling a data set.
 ///
 /// `Display` gives one line that names the file and says what to do; the
@@ -244,7 +248,7 @@ pub enum DataError {
     #[error(
         "no cache folder for data sets on this system; set {}=<folder>, \
          or name a folder of MNIST-layout files with --data-dir",
-        super::catalog::DATA_ENV
+        DATA_ENV
     )]
     NoCacheDir,
 

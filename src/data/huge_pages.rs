@@ -13,6 +13,7 @@
 //!
 //! Only a hint: where it is refused, or on another system, nothing changes
 //! but the speed.
+#![allow(unsafe_code)]
 
 /// Asks for large pages behind the unused capacity of `buf`: call it after
 /// reserving and before writing, so its pages are made large as they are

@@ -22,6 +22,7 @@
 //! | `load_mnist(normalize, flatten, one_hot_label)` | [`load_mnist`] with [`LoadOptions`] |
 //! | `x_train`, `t_train` | [`Loaded::x`], [`Loaded::t`] (or the u8 [`Split`]) |
 //! | `x_train.shape[0]` | [`Split::len`] |
+//! | `x_train[batch_mask]` (scaled) | [`gather_batch`] |
 //!
 //! Full MNIST and Fashion-MNIST are known by name ([`DatasetName`]):
 //! [`resolve`] finds a fetched copy (or Debian's Fashion-MNIST package)
@@ -53,13 +54,13 @@ mod inspect;
 mod load;
 
 pub use catalog::{
-    DATA_ENV, DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved,
-    Source, identify, identify_dir, resolve,
+    DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved, Source,
+    identify, identify_dir, resolve,
 };
 pub use dataset::{Dataset, FILE_NAMES, NUM_CLASSES, Split, sha256_hex};
 pub use digest::{Expected, FileDigest, FileSpec, HashKind, Hasher};
 pub use embedded::embedded_files;
-pub use error::{DataError, FileKind};
+pub use error::{DATA_ENV, DataError, FileKind};
 pub use idx::Images;
 pub use inspect::{RAMP, SplitStats, text_art};
-pub use load::{Labels, LoadOptions, Loaded, load_mnist};
+pub use load::{Labels, LoadOptions, Loaded, gather_batch, load_mnist};

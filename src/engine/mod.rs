@@ -1,25 +1,39 @@
 //! Engines: where the arithmetic of a training run happens.
 //!
+//! ```text
+//! each iteration, on a batch (x, t):  W ← W − η·∂L/∂W,  L = cross_entropy_error(predict(x), t)
+//! once per epoch, on a split:         accuracy = #{n : argmaxₖ yₙₖ = tₙ} / N
+//! ```
+//!
 //! The training loop in [`crate::train`] is the same five steps whichever
-//! engine runs it. Two engines implement them:
+//! engine runs it ([`Engine`]). Two engines implement them:
 //!
 //! - [`Reference`]: the book's code, literally — [`TwoLayerNet`]'s `gradient`
 //!   and `numerical_gradient`, [`Sgd`](crate::Sgd), ndarray matrices in f64.
 //!   The one to read.
-//! - `fast` ([`crate::engine::fast`]): the same mathematics written for the
-//!   machine — no allocation per iteration, zero pixels skipped (they add
-//!   nothing to x·W1 or to xᵀ·δ), f32 or f64, both cores. The one to run.
+//! - the fast engine (`src/engine/fast/`): the same mathematics written for
+//!   the machine — no allocation per iteration, zero pixels skipped (they
+//!   add nothing to x·W1 or to xᵀ·δ), f32 or f64, both cores. The one to
+//!   run. Its files go pass by pass: the layout, the forward pass, the
+//!   backward pass, the update, evaluation, the numerical gradients, the
+//!   thread team, and the vector kernels under `fast/kernels/`.
 //!
-//! Tests check that the two agree.
+//! [`new`] makes the engine a run asks for; [`evaluate`] is the accuracy of
+//! a network on a split, the one every report prints. Tests check that the
+//! two engines agree.
 
-pub mod fast;
+mod choices;
+mod fast;
 mod reference;
+mod steps;
+#[doc(hidden)]
+pub mod testing;
 
+pub use choices::{GradientMethod, Precision};
+pub use fast::evaluate::evaluate;
 pub use reference::Reference;
+pub use steps::Engine;
 
-use crate::data::Split;
-use crate::params::Params;
-use crate::train::{GradientMethod, Precision, TrainConfig};
 use crate::two_layer_net::TwoLayerNet;
 
 /// Which engine runs the arithmetic.
@@ -33,6 +47,9 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
+    /// Both engines, the default first.
+    pub const ALL: [EngineKind; 2] = [EngineKind::Fast, EngineKind::Reference];
+
     /// "fast" or "reference".
     pub fn name(self) -> &'static str {
         match self {
@@ -42,49 +59,52 @@ impl EngineKind {
     }
 
     /// The kernels this engine runs at `precision` on this machine: the
-    /// fast engine's instruction set ("avx512", "avx2", "baseline"), with
-    /// "amx" where f32's x·W1 runs on the tile unit ([`fast::amx`]); the
-    /// reference engine's "ndarray". Results can differ in the last bits
-    /// from one to another.
+    /// fast engine's instruction set ("avx512", "avx2", "baseline"), or
+    /// "amx" where f32's x·W1 runs on the tile unit; the reference engine's
+    /// "ndarray". Results can differ in the last bits from one to another.
     pub fn kernels(self, precision: Precision) -> &'static str {
         match self {
             EngineKind::Reference => "ndarray",
-            EngineKind::Fast if precision == Precision::F32 && fast::amx::available() => "amx",
-            EngineKind::Fast => fast::simd::level().name(),
+            EngineKind::Fast => fast::kernels(precision),
         }
     }
 }
 
-/// The operations the training loop needs, on a network held by the engine.
-pub trait Engine {
-    /// Step 1: take the samples `indices` of `split` as the current batch
-    /// (pixels scaled to [0, 1]).
-    fn load_batch(&mut self, split: &Split, indices: &[usize]);
-    /// Steps 2–3: the gradient of the batch loss with respect to every parameter.
-    fn gradient(&mut self, method: GradientMethod);
-    /// Step 4: every parameter moves against its gradient, W ← W − lr·∂L/∂W.
-    fn update(&mut self, lr: f64);
-    /// The loss on the current batch with the current parameters.
-    fn loss(&mut self) -> f64;
-    /// The fraction of `split` classified correctly.
-    fn accuracy(&mut self, split: &Split) -> f64;
-    /// The network as it is now, in f64.
-    fn net(&self) -> TwoLayerNet;
-    /// The gradient of the last [`Engine::gradient`] call, in f64, shaped
-    /// like the book's params (zeros before the first call).
-    fn grads(&self) -> Params;
-    /// Replaces the network's parameters with `params`, keeping the
-    /// engine, its buffers and its batch (an update asked for and not yet
-    /// made is dropped).
-    ///
-    /// # Panics
-    /// When `params` has other sizes than the engine's network.
-    fn set_params(&mut self, params: &Params);
+/// Its [`name`](EngineKind::name).
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
-/// The engine `config` asks for, starting from `net`.
-pub fn new(config: &TrainConfig, net: &TwoLayerNet) -> Box<dyn Engine + Send> {
-    match (config.engine, config.precision) {
+/// The engine of that [`name`](EngineKind::name).
+///
+/// ```
+/// use manabi::engine::EngineKind;
+/// assert_eq!("reference".parse::<EngineKind>(), Ok(EngineKind::Reference));
+/// assert!("quantum".parse::<EngineKind>().is_err());
+/// ```
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::names::parse(s, &Self::ALL, Self::name, "engine")
+    }
+}
+
+/// The engine `kind` computing in `precision`, starting from `net`. The
+/// reference engine computes in f64 whatever `precision` says.
+///
+/// ```
+/// use manabi::engine::{self, EngineKind, Precision};
+/// let net = manabi::TwoLayerNet::new(784, 50, 10, 0.01);
+/// let engine = engine::new(EngineKind::Fast, Precision::F32, &net);
+/// // f32 weights, handed back in f64: within f32's rounding of the start.
+/// let back = engine.net();
+/// assert!((back.params.w1[[3, 4]] - net.params.w1[[3, 4]]).abs() < 1e-9);
+/// ```
+pub fn new(kind: EngineKind, precision: Precision, net: &TwoLayerNet) -> Box<dyn Engine + Send> {
+    match (kind, precision) {
         (EngineKind::Reference, _) => Box::new(Reference::new(net.clone())),
         (EngineKind::Fast, Precision::F64) => Box::new(fast::FastEngine::<f64>::new(net)),
         (EngineKind::Fast, Precision::F32) => Box::new(fast::FastEngine::<f32>::new(net)),

@@ -1,17 +1,38 @@
 //! The reference engine: the book's code, one call per step.
+//!
+//! ```text
+//! 1. x_batch = x_train[batch_mask] / 255        data::gather_batch
+//! 2–3. grad = network.gradient(x_batch, t_batch) TwoLayerNet::gradient (or numerical_gradient)
+//! 4. W -= lr * grad[key]; loss = network.loss(x_batch, t_batch)
+//!                                               Sgd::update, TwoLayerNet::loss
+//! 5. network.accuracy(x_train, t_train)         engine::evaluate (f64)
+//! ```
 
 use ndarray::Array2;
 
-use crate::data::Split;
+use crate::data::{Split, gather_batch};
 use crate::functions::Target;
 use crate::optimizer::Sgd;
 use crate::params::Params;
-use crate::train::{GradientMethod, evaluate, gather_batch};
 use crate::two_layer_net::TwoLayerNet;
 
-use super::Engine;
+use super::choices::GradientMethod;
+use super::fast::evaluate::evaluate;
+use super::steps::Engine;
 
 /// Trains a [`TwoLayerNet`] exactly as the book's `train_neuralnet.py` does.
+///
+/// ```
+/// use manabi::data::Dataset;
+/// use manabi::engine::{Engine, GradientMethod, Reference};
+/// use manabi::TwoLayerNet;
+/// let data = Dataset::embedded();
+/// let mut engine = Reference::new(TwoLayerNet::new(784, 50, 10, 0.01));
+/// engine.load_batch(&data.train, &[0, 1, 2]);
+/// engine.gradient(GradientMethod::Backprop);
+/// let loss = engine.update_and_loss(0.1);
+/// assert!(loss < 2.31);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reference {
     net: TwoLayerNet,
@@ -49,8 +70,13 @@ impl Engine for Reference {
         };
     }
 
-    fn update(&mut self, lr: f64) {
+    fn grads(&self) -> Params {
+        self.grads.clone()
+    }
+
+    fn update_and_loss(&mut self, lr: f64) -> f64 {
         Sgd::new(lr).update(&mut self.net.params, &self.grads);
+        self.loss()
     }
 
     fn loss(&mut self) -> f64 {
@@ -63,10 +89,6 @@ impl Engine for Reference {
 
     fn net(&self) -> TwoLayerNet {
         self.net.clone()
-    }
-
-    fn grads(&self) -> Params {
-        self.grads.clone()
     }
 
     fn set_params(&mut self, params: &Params) {

@@ -1,9 +1,9 @@
 //! Error analysis: which classes a trained network confuses, and the images
 //! it gets wrong while being most sure of itself.
 
-use crate::data::{NUM_CLASSES, Split};
+use crate::data::{NUM_CLASSES, Split, gather_batch};
+use crate::engine::evaluate;
 use crate::functions::argmax;
-use crate::train::gather_batch;
 use crate::two_layer_net::TwoLayerNet;
 
 /// The network's answer for one image.
@@ -27,10 +27,14 @@ pub struct Evaluation {
     /// `confusion[true][predicted]`: how many images of class `true` were
     /// called `predicted`. The diagonal holds the correct answers.
     pub confusion: [[usize; NUM_CLASSES]; NUM_CLASSES],
+    /// The fraction of images classified correctly, as [`evaluate`] (the
+    /// accuracy every report prints) measures it.
+    pub accuracy: f64,
 }
 
 impl Evaluation {
-    /// Runs `net` over every image of `split`, 1,000 at a time.
+    /// Runs `net` over every image of `split`, 1,000 at a time, as the book's
+    /// `predict` does; the accuracy is [`evaluate`]'s.
     pub fn of(net: &TwoLayerNet, split: &Split) -> Evaluation {
         let mut predictions = Vec::with_capacity(split.len());
         let mut confusion = [[0; NUM_CLASSES]; NUM_CLASSES];
@@ -56,20 +60,8 @@ impl Evaluation {
         Evaluation {
             predictions,
             confusion,
+            accuracy: evaluate(net, split),
         }
-    }
-
-    /// The fraction of images classified correctly.
-    pub fn accuracy(&self) -> f64 {
-        if self.predictions.is_empty() {
-            return 0.0;
-        }
-        let correct = self
-            .predictions
-            .iter()
-            .filter(|p| p.label == p.predicted)
-            .count();
-        correct as f64 / self.predictions.len() as f64
     }
 
     /// For each class: (images correctly classified, images of that class).
@@ -109,7 +101,7 @@ mod tests {
         let total: usize = e.confusion.iter().flatten().sum();
         assert_eq!(total, 300);
         let correct: usize = e.per_class().iter().map(|c| c.0).sum();
-        assert!((e.accuracy() - correct as f64 / 300.0).abs() < 1e-12);
+        assert_eq!(e.accuracy, correct as f64 / 300.0);
         let m = e.most_confident_mistakes(5);
         assert!(m.windows(2).all(|w| w[0].confidence >= w[1].confidence));
         assert!(m.iter().all(|p| p.label != p.predicted));

@@ -65,9 +65,7 @@ pub use overfit::{
     OVERFIT_GAP, SAMPLES_PER_PARAMETER, Verdict, overfitting_verdict, rule_of_thumb,
 };
 pub use recorder::RunRecorder;
-pub use run_config::{
-    DatasetRecord, NetworkRecord, RunConfig, TrainingRecord, parse_activation, sampling_name,
-};
+pub use run_config::{DatasetRecord, NetworkRecord, RunConfig, TrainingRecord};
 pub use run_folder::{
     CONFIG_FILE, EPOCHS_FILE, METRICS_FILE, RunFolder, RunStatus, SUMMARY_FILE, SavedRun,
     WEIGHTS_FILE,

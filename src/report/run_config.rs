@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ReportError;
 use crate::data::Dataset;
-use crate::engine::EngineKind;
-use crate::train::{GradientMethod, Precision, Sampling, TrainConfig};
-use crate::two_layer_net::Activation;
+use crate::train::TrainConfig;
 
 /// The content of `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +82,7 @@ pub struct TrainingRecord {
     pub precision: String,
     /// "fast" or "reference".
     pub engine: String,
-    /// The kernels that ran (see [`EngineKind::kernels`]); empty in records
+    /// The kernels that ran (see [`crate::engine::EngineKind::kernels`]); empty in records
     /// written before it was kept.
     #[serde(default)]
     pub kernels: String,
@@ -137,7 +135,7 @@ impl RunConfig {
             },
             network: NetworkRecord {
                 sizes: [input, h, 10],
-                activation: config.activation.name().to_string(),
+                activation: config.activation.to_string(),
                 parameters: input * h + h + h * 10 + 10,
             },
             training: TrainingRecord {
@@ -146,11 +144,11 @@ impl RunConfig {
                 iters: config.iters,
                 iter_per_epoch: config.iter_per_epoch(train_size),
                 weight_init_std: config.weight_init_std,
-                gradient: config.gradient.name().to_string(),
-                sampling: sampling_name(config.sampling).to_string(),
+                gradient: config.gradient.to_string(),
+                sampling: config.sampling.to_string(),
                 seed: config.seed,
-                precision: config.precision.name().to_string(),
-                engine: config.engine.name().to_string(),
+                precision: config.precision.to_string(),
+                engine: config.engine.to_string(),
                 kernels: config.engine.kernels(config.precision).to_string(),
             },
         }
@@ -160,38 +158,19 @@ impl RunConfig {
     /// errors.
     pub fn train_config(&self, path: &Path) -> Result<TrainConfig, ReportError> {
         let t = &self.training;
-        let bad = |field: &str, value: &str| {
-            ReportError::malformed(path, format!("unknown {field} {value:?}"))
-        };
+        let bad = |e: String| ReportError::malformed(path, e);
         Ok(TrainConfig {
             hidden_size: self.network.sizes[1],
             learning_rate: t.learning_rate,
             batch_size: t.batch_size,
             iters: t.iters,
             weight_init_std: t.weight_init_std,
-            activation: parse_activation(&self.network.activation)
-                .ok_or_else(|| bad("activation", &self.network.activation))?,
-            gradient: [
-                GradientMethod::Backprop,
-                GradientMethod::Numerical,
-                GradientMethod::NumericalFast,
-            ]
-            .into_iter()
-            .find(|g| g.name() == t.gradient)
-            .ok_or_else(|| bad("gradient", &t.gradient))?,
-            sampling: [Sampling::WithReplacement, Sampling::Shuffle]
-                .into_iter()
-                .find(|&s| sampling_name(s) == t.sampling)
-                .ok_or_else(|| bad("sampling", &t.sampling))?,
+            activation: self.network.activation.parse().map_err(bad)?,
+            gradient: t.gradient.parse().map_err(bad)?,
+            sampling: t.sampling.parse().map_err(bad)?,
             seed: t.seed,
-            precision: [Precision::F64, Precision::F32]
-                .into_iter()
-                .find(|p| p.name() == t.precision)
-                .ok_or_else(|| bad("precision", &t.precision))?,
-            engine: [EngineKind::Fast, EngineKind::Reference]
-                .into_iter()
-                .find(|e| e.name() == t.engine)
-                .ok_or_else(|| bad("engine", &t.engine))?,
+            precision: t.precision.parse().map_err(bad)?,
+            engine: t.engine.parse().map_err(bad)?,
         })
     }
 
@@ -214,24 +193,12 @@ impl RunConfig {
     }
 }
 
-/// The name of a sampling scheme in run records.
-pub fn sampling_name(s: Sampling) -> &'static str {
-    match s {
-        Sampling::WithReplacement => "with-replacement",
-        Sampling::Shuffle => "shuffle",
-    }
-}
-
-/// "sigmoid" or "relu" back to the activation.
-pub fn parse_activation(name: &str) -> Option<Activation> {
-    [Activation::Sigmoid, Activation::Relu]
-        .into_iter()
-        .find(|a| a.name() == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{EngineKind, GradientMethod, Precision};
+    use crate::train::Sampling;
+    use crate::two_layer_net::Activation;
 
     #[test]
     fn round_trips_every_setting() {

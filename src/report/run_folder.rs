@@ -28,7 +28,7 @@ use super::atomic::write_atomic;
 use super::error::ReportError;
 use super::loss_plot::plot_loss;
 use super::metrics::{epochs_csv, metrics_csv, parse_epochs, parse_metrics};
-use super::run_config::{RunConfig, parse_activation};
+use super::run_config::RunConfig;
 use super::weights::{
     META_CONFIG, META_ITERATIONS, META_STATUS, SavedWeights, load_weights, weights_bytes,
 };
@@ -255,12 +255,8 @@ impl RunFolder {
         let config_path = self.path(CONFIG_FILE);
         let config = RunConfig::read(&config_path)?;
         let (saved, iterations, status) = self.load_weights()?;
-        let activation = parse_activation(&config.network.activation).ok_or_else(|| {
-            ReportError::malformed(
-                &config_path,
-                format!("unknown activation {:?}", config.network.activation),
-            )
-        })?;
+        let activation = (config.network.activation.parse())
+            .map_err(|e: String| ReportError::malformed(&config_path, e))?;
         let (i, h, o) = saved.params.sizes();
         if [i, h, o] != config.network.sizes {
             return Err(ReportError::malformed(

@@ -3,7 +3,7 @@
 //! Both compute the chapter's central difference for every parameter θ,
 //!
 //! ```text
-//! ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h,   h = 1e-4,   L = (1/N) Σₙ ℓₙ
+//! ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h,   h = 1e-4 (gradient::H),   L = (1/N) Σₙ ℓₙ
 //! ```
 //!
 //! [`literal`] does exactly what the book does: nudge θ, run the whole
@@ -29,13 +29,14 @@
 
 use rayon::prelude::*;
 
-use super::batch::Batch;
-use super::float::Float;
-use super::net::{FastNet, activate};
-use super::{Activations, Grads, forward, forward_loss_serial};
+use crate::functions::CROSS_ENTROPY_DELTA;
+use crate::gradient::H;
 
-/// The step of the central difference, as in the book.
-pub const H: f64 = 1e-4;
+use super::forward::{Activations, forward, forward_loss_serial};
+use super::functions::activate;
+use super::kernels::float::Float;
+use super::kernels::kernel;
+use super::layout::{Batch, FastNet, Grads};
 
 /// Parameters per parallel task in [`literal`].
 const LITERAL_GRAIN: usize = 256;
@@ -43,7 +44,7 @@ const LITERAL_GRAIN: usize = 256;
 /// The book's numerical gradient: for every parameter, two full forward
 /// passes of the batch. Parameters are shared out between threads, each
 /// with its own copy of the network.
-pub fn literal<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
+pub(crate) fn literal<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
     let h = F::from_f64(H);
     let count = net.len();
     let values: Vec<(usize, F)> = (0..count.div_ceil(LITERAL_GRAIN))
@@ -92,7 +93,7 @@ struct SampleTerms<F> {
 /// The numerical gradient by incremental central differences (see the
 /// module notes): the same formula as [`literal`], a few thousand times
 /// less work.
-pub fn incremental<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
+pub(crate) fn incremental<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<F>) {
     let mut act = Activations::default();
     forward(net, batch, &mut act);
     let n = batch.n;
@@ -163,7 +164,7 @@ pub fn incremental<F: Float>(net: &FastNet<F>, batch: &Batch, grads: &mut Grads<
 /// series keeps all the digits a quotient near 1 would lose.
 #[inline(always)]
 fn loss_difference<F: Float>(y_plus: F, y_minus: F) -> F {
-    let delta = F::from_f64(1e-7);
+    let delta = F::from_f64(CROSS_ENTROPY_DELTA);
     let r = (y_minus - y_plus) / (y_plus + delta);
     if r.to_f64().abs() < 1e-2 {
         ln_1p_small(r)
@@ -210,7 +211,7 @@ struct Outputs<F> {
     t: usize,
 }
 
-crate::kernel! {
+kernel! {
 /// All of one sample's differences ℓ(θ + h) − ℓ(θ − h).
 fn sample_terms<F: Float>(
     net: &FastNet<F>,
@@ -225,7 +226,7 @@ fn sample_terms<F: Float>(
 
     // Scores, and the softmax pieces every nudge starts from.
     let mut a2 = vec![F::ZERO; k];
-    net.output(&act.z1[s * hp..][..hp], &mut a2);
+    net.output_layer().output(&act.z1[s * hp..][..hp], &mut a2);
     let mut max = a2[0];
     for &v in &a2 {
         if v > max {

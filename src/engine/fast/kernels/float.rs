@@ -1,5 +1,7 @@
 //! The number type of the fast engine: f32 or f64, with an `exp` that vectorises.
 //!
+//! e^x = 2^k · e^r,   k = round(x / ln 2),   |r| ≤ ln 2 / 2
+//!
 //! The standard library's `exp` is a function call per number, which keeps
 //! the compiler from turning a loop of sigmoids into SIMD instructions. This
 //! one is branch-free arithmetic: e^x = 2^k · e^r with k = round(x / ln 2)
@@ -51,6 +53,11 @@ pub trait Float:
     /// self · a + b in one rounding: what each fused term of the AVX2 and
     /// AVX-512 kernels computes (their tests compare against it).
     fn mul_add(self, a: Self, b: Self) -> Self;
+    /// `v` as f32 numbers when this type is f32 (the AMX kernel's x·W1
+    /// runs in f32 only), else `None`.
+    fn as_f32(v: &[Self]) -> Option<&[f32]>;
+    /// [`Float::as_f32`], to write.
+    fn as_f32_mut(v: &mut [Self]) -> Option<&mut [f32]>;
     /// An AVX-512 register of this type.
     #[cfg(target_arch = "x86_64")]
     type Zmm: super::vector::Vector<Self>;
@@ -97,6 +104,14 @@ impl Float for f64 {
     fn mul_add(self, a: Self, b: Self) -> Self {
         f64::mul_add(self, a, b)
     }
+
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+
+    fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
+    }
 }
 
 impl Float for f32 {
@@ -136,6 +151,14 @@ impl Float for f32 {
     #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
         f32::mul_add(self, a, b)
+    }
+
+    fn as_f32(v: &[Self]) -> Option<&[f32]> {
+        Some(v)
+    }
+
+    fn as_f32_mut(v: &mut [Self]) -> Option<&mut [f32]> {
+        Some(v)
     }
 }
 

@@ -1,4 +1,6 @@
-//! One vector register of numbers, for the tiles of `net`.
+//! One vector register of numbers, for the tiles of [`super::x_w1`],
+//! [`super::xt_delta`] and [`super::z1_w2`]: `fmadd(a, b, c)` = a·b + c,
+//! lane by lane, N lanes (16 f32 or 8 f64 in AVX-512, half as many in AVX2).
 //!
 //! The tiles keep G × R registers of running sums (24 of the 32 registers
 //! AVX-512 has). Written as plain arrays of numbers, whether the compiler
@@ -9,19 +11,17 @@
 //! are the same bit for bit as the scalar code's.
 //!
 //! Only the `kernel!` versions compiled for AVX2 or AVX-512 use these, and
-//! only after [`super::simd::level`] found the instructions on the processor.
+//! only after [`super::level`] found the instructions on the processor.
 #![cfg(target_arch = "x86_64")]
 
 use std::arch::x86_64::*;
-
-use super::float::Float;
 
 /// A register of `N` numbers of type `F`.
 ///
 /// # Safety
 /// Every method needs the instruction set the type is named after; `load`
 /// and `store` need `N` numbers readable or writable at the pointer.
-pub trait Vector<F: Float>: Copy {
+pub trait Vector<F: Copy>: Copy {
     /// Numbers per register.
     const N: usize;
     /// N numbers from `p` (unaligned).
@@ -127,27 +127,23 @@ macro_rules! vector {
 }
 
 /// The AVX2 mask of the first `count` of 8 lanes of 32 bits.
-#[inline(always)]
-unsafe fn mask32(count: usize) -> __m256i {
-    // SAFETY: the caller has AVX2.
-    unsafe {
-        _mm256_cmpgt_epi32(
-            _mm256_set1_epi32(count as i32),
-            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-        )
-    }
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mask32(count: usize) -> __m256i {
+    _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(count as i32),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    )
 }
 
 /// The AVX2 mask of the first `count` of 4 lanes of 64 bits.
-#[inline(always)]
-unsafe fn mask64(count: usize) -> __m256i {
-    // SAFETY: the caller has AVX2.
-    unsafe {
-        _mm256_cmpgt_epi64(
-            _mm256_set1_epi64x(count as i64),
-            _mm256_setr_epi64x(0, 1, 2, 3),
-        )
-    }
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mask64(count: usize) -> __m256i {
+    _mm256_cmpgt_epi64(
+        _mm256_set1_epi64x(count as i64),
+        _mm256_setr_epi64x(0, 1, 2, 3),
+    )
 }
 
 vector!(

@@ -1,0 +1,240 @@
+//! Evaluation: step 5, the accuracy on a whole split.
+//!
+//! ```text
+//! accuracy = #{n : argmaxₖ a2[n, k] = tₙ} / N,   a2 = h(x·W1 + b1)·W2 + b2   (N, k)
+//! x = byte / 255, or v[byte] for a split with its own pixel values v
+//! ```
+//!
+//! The softmax keeps the order of the scores, so the argmax of a2 is the
+//! argmax of y, and evaluation stops before it. The images go in chunks to
+//! the threads; a count does not depend on which thread counted what.
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use rayon::prelude::*;
+
+use crate::data::Split;
+use crate::two_layer_net::TwoLayerNet;
+
+use super::forward::list_and_sum;
+use super::functions::{LANES, activate, side_by_side};
+use super::kernels::float::Float;
+use super::kernels::panel::{GROUP, Panels};
+use super::kernels::{kernel, level, prefetch};
+use super::layout::{FastNet, scale_for};
+use super::team;
+
+/// Samples per parallel task in evaluation (whole groups of [`GROUP`]).
+const EVAL_GRAIN: usize = 20 * GROUP;
+
+/// The accuracy of `net` on `split`, #{n : argmaxₖ yₙₖ = tₙ} / N: the one
+/// every report prints (the training loop's epochs, `manabi train`'s last
+/// line, `manabi eval`, the pages), computed by the fast engine's kernels in
+/// f64. Its answers are those of the book's [`TwoLayerNet::accuracy`] on
+/// the whole split (tests check it). An empty split has accuracy 0.
+///
+/// # Panics
+/// If `split`'s images do not have as many pixels as `net` has inputs.
+///
+/// ```
+/// use manabi::{data::Dataset, TwoLayerNet};
+/// let data = Dataset::embedded();
+/// // Untrained, the network guesses: about one answer in ten is right.
+/// let acc = manabi::engine::evaluate(&TwoLayerNet::new(784, 50, 10, 0.01), &data.test);
+/// assert!((0.05..0.2).contains(&acc));
+/// ```
+pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
+    let inputs = net.params.sizes().0;
+    assert!(
+        split.is_empty() || split.pixels_per_image() == inputs,
+        "evaluate: the network takes {inputs} pixels, the images have {}",
+        split.pixels_per_image()
+    );
+    accuracy(&FastNet::<f64>::from_net(net), split)
+}
+
+/// The buffers one thread of an evaluation reuses from chunk to chunk.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EvalScratch<F> {
+    panels: Panels,
+    a1: Vec<F>,
+    z1: Vec<F>,
+    a2: Vec<F>,
+}
+
+/// The fraction of `split` whose most probable class is the label.
+pub fn accuracy<F: Float>(net: &FastNet<F>, split: &Split) -> f64 {
+    accuracy_in(net, split, &mut Default::default())
+}
+
+/// [`accuracy`] with buffers kept from one evaluation to the next (no new
+/// memory, so no page faults, at each epoch). The images go in chunks to
+/// whichever of the two [`team`] threads is free (the helper is already
+/// spinning during training); with more than two threads in the pool, to
+/// the pool's threads.
+pub(crate) fn accuracy_in<F: Float>(
+    net: &FastNet<F>,
+    split: &Split,
+    scratch: &mut [EvalScratch<F>; 2],
+) -> f64 {
+    let n = split.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let d = split.pixels_per_image();
+    let (x, t) = (split.images(), split.labels());
+    let values = split.pixel_values();
+    let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| {
+        let EvalScratch { panels, a1, z1, a2 } = s;
+        count_correct(net, x, t, values, panels, a1, z1, a2)
+    };
+    let correct: usize = if rayon::current_num_threads() > 2 {
+        x.par_chunks(EVAL_GRAIN * d)
+            .zip(t.par_chunks(EVAL_GRAIN))
+            .map_init(EvalScratch::default, |s, (x, t)| count(s, x, t))
+            .sum()
+    } else {
+        // Chunks handed out in turn: a thread that finishes early takes
+        // more. A count does not depend on who counted what. Each thread
+        // claims its next chunk before counting one, and asks for that
+        // chunk's images meanwhile (3 % off an evaluation: the images come
+        // from memory, a chunk at a time).
+        let next = AtomicUsize::new(0);
+        // The images of the next chunk not yet claimed.
+        let claim = || {
+            let first = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
+            first.min(n)..(first + EVAL_GRAIN).min(n)
+        };
+        let work = |s: &mut EvalScratch<F>| {
+            let mut correct = 0;
+            let mut chunk = claim();
+            while !chunk.is_empty() {
+                let after = claim();
+                prefetch(&x[after.start * d..after.end * d]);
+                correct += count(s, &x[chunk.start * d..chunk.end * d], &t[chunk.clone()]);
+                chunk = after;
+            }
+            correct
+        };
+        let [mine, helpers] = scratch;
+        let (mut first, mut second) = (0, 0);
+        team::join(|| first = work(mine), || second = work(helpers));
+        first + second
+    };
+    correct as f64 / n as f64
+}
+
+kernel! {
+    /// How many of the images `x` the network labels correctly, a byte
+    /// standing for `values[byte]` (`byte / 255` without them).
+    fn count_correct<F: Float>(
+        net: &FastNet<F>,
+        x: &[u8],
+        labels: &[u8],
+        values: Option<&[f64; 256]>,
+        panels: &mut Panels,
+        a1: &mut Vec<F>,
+        z1: &mut Vec<F>,
+        a2: &mut Vec<F>,
+    ) -> usize {
+        let (n, hp, k) = (labels.len(), net.hp, net.k);
+        let scale = scale_for::<F>(values);
+        a1.resize(n * hp, F::ZERO);
+        z1.resize(n * hp, F::ZERO);
+        a2.resize(n * k, F::ZERO);
+        list_and_sum(net, x, labels, panels, &scale, values.is_none(), a1);
+        activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        net.output_layer().rows(level(), z1, n, a2);
+        // softmax keeps the order of the scores, so the argmax of the
+        // scores is the argmax of the probabilities.
+        correct_rows(&a2[..n * k], k, labels)
+    }
+}
+
+/// How many of the rows of `k` scores in `a` have their [`argmax`] at
+/// their label (one per row in `labels`): [`LANES`] rows side by side, each
+/// compared class by class in a lane of its own, as [`argmax`] compares.
+///
+#[inline(always)]
+pub(crate) fn correct_rows<F: Float>(a: &[F], k: usize, labels: &[u8]) -> usize {
+    let n = labels.len();
+    assert!(a.len() >= n * k);
+    let side_by_side = side_by_side(n, k);
+    let mut correct = 0;
+    for (rows, labels) in a[..side_by_side * k]
+        .chunks_exact(LANES * k)
+        .zip(labels.chunks_exact(LANES))
+    {
+        let mut best = [F::ZERO; LANES];
+        let mut at = [0u32; LANES];
+        for j in 0..LANES {
+            best[j] = rows[j * k];
+        }
+        for c in 1..k {
+            for j in 0..LANES {
+                let v = rows[j * k + c];
+                if v > best[j] {
+                    best[j] = v;
+                    at[j] = c as u32;
+                }
+            }
+        }
+        for j in 0..LANES {
+            correct += (at[j] == labels[j] as u32) as usize;
+        }
+    }
+    let rest = a[side_by_side * k..n * k].chunks_exact(k.max(1));
+    correct
+        + rest
+            .zip(&labels[side_by_side..])
+            .filter(|(a, l)| argmax(a) == **l as usize)
+            .count()
+}
+
+/// Index of the largest value (the first on ties).
+#[inline(always)]
+pub(crate) fn argmax<F: Float>(a: &[F]) -> usize {
+    let mut best = 0;
+    for (i, &v) in a.iter().enumerate() {
+        if v > a[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows side by side count what row-by-row argmax counts, ties and
+    /// NaN included.
+    fn correct_rows_match<F: Float>() {
+        let mut rng = crate::random::Rng::new(6);
+        for &k in &[1, 2, 10, 16, 17] {
+            for &n in &[0, 1, 15, 16, 17, 50] {
+                // Few distinct scores, so ties are common.
+                let mut a: Vec<F> = (0..n * k)
+                    .map(|_| F::from_f64((rng.uniform() * 4.0).floor()))
+                    .collect();
+                if n * k > 3 {
+                    a[0] = F::from_f64(f64::NAN);
+                    a[n * k - 2] = F::from_f64(f64::NAN);
+                }
+                for _ in 0..5 {
+                    let labels: Vec<u8> =
+                        (0..n).map(|_| (rng.uniform() * k as f64) as u8).collect();
+                    let one = a.chunks_exact(k).zip(&labels);
+                    let one = one.filter(|(a, l)| argmax(a) == **l as usize).count();
+                    assert_eq!(correct_rows(&a, k, &labels), one, "{} k {k} n {n}", F::NAME);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn correct_rows_equal_argmax_per_row() {
+        correct_rows_match::<f32>();
+        correct_rows_match::<f64>();
+    }
+}

@@ -1,0 +1,216 @@
+//! The vector kernels: the fast engine's products, each compiled for the
+//! widest vector instructions the processor has, and all of its unsafe code.
+//!
+//! | file | computes | shapes |
+//! | --- | --- | --- |
+//! | [`x_w1`] | a1 = x·W1 + b1 over the lit pixels of [`panel`] | x: (n, d) bytes, W1: (d, hp) → a1: (n, hp) |
+//! | [`amx`] | the same a1 in f32 on the AMX tile unit | — |
+//! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..` | x: (n, d), δ: (n, hp) → (rows, hp) |
+//! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
+//! | [`float`], [`vector`] | the number type (f32 or f64), one register of them | — |
+//! | [`handoff`] | the helper thread's hand-over (see `fast/team.rs`) | — |
+//!
+//! The default x86-64 target only promises SSE2 (2 f64 or 4 f32 per
+//! instruction). Most machines have AVX2 (twice as wide), many AVX-512
+//! (four times). [`kernel!`] compiles a pass's function once per [`Level`]
+//! and [`dispatch`] picks one at run time. All versions add the same terms
+//! in the same order (Rust never reorders a floating-point sum); the AVX2
+//! and AVX-512 versions also fuse each product into its sum (FMA), so they
+//! agree with each other bit for bit, and with the SSE2 version to the
+//! last bits. Set `MANABI_SIMD=baseline` or `MANABI_SIMD=avx2` to run a
+//! narrower version, and `MANABI_SIMD=avx512` to keep f32's x·W1 off the
+//! AMX tile unit ([`amx`]), which otherwise runs it where it can.
+//!
+//! A new level is local to this folder: a [`Level`] (its name, what it
+//! needs, how to detect it), an arm in [`dispatch`], and its register types
+//! and tiles in the kernels that use vectors.
+#![allow(unsafe_code)]
+
+pub(crate) mod amx;
+pub(crate) mod float;
+pub(crate) mod handoff;
+pub(crate) mod panel;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod vector;
+pub(crate) mod x_w1;
+pub(crate) mod xt_delta;
+pub(crate) mod z1_w2;
+
+use std::sync::OnceLock;
+
+/// The instruction sets the kernels are compiled for, narrowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// SSE2 only: what every x86-64 (and every other target) runs.
+    Baseline,
+    /// AVX2 + FMA: 256-bit vectors.
+    Avx2,
+    /// AVX-512 (F, VL, BW, DQ) and POPCNT: 512-bit vectors.
+    Avx512,
+}
+
+impl Level {
+    /// Every level, the widest first.
+    pub const ALL: [Level; 3] = [Level::Avx512, Level::Avx2, Level::Baseline];
+
+    /// "baseline", "avx2" or "avx512" (as `MANABI_SIMD` and the run
+    /// records spell it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Baseline => "baseline",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+        }
+    }
+
+    /// What a processor needs to run this level's kernels.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Level::Baseline => "nothing beyond its architecture's baseline",
+            Level::Avx2 => "AVX2 and FMA",
+            Level::Avx512 => "AVX-512 F, VL, BW, DQ and POPCNT",
+        }
+    }
+
+    /// Whether this processor runs this level's kernels (whatever
+    /// `MANABI_SIMD` asks for).
+    pub fn supported(self) -> bool {
+        self <= best()
+    }
+}
+
+/// The level in use: the best this processor supports, unless the
+/// environment variable `MANABI_SIMD` names a narrower one.
+pub fn level() -> Level {
+    static LEVEL: OnceLock<Level> = OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        let asked = std::env::var("MANABI_SIMD").ok();
+        Level::ALL
+            .into_iter()
+            .find(|l| asked.as_deref() == Some(l.name()) && l.supported())
+            .unwrap_or(best())
+    })
+}
+
+/// The best level this processor supports.
+fn best() -> Level {
+    static BEST: OnceLock<Level> = OnceLock::new();
+    *BEST.get_or_init(detect)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> Level {
+    use std::arch::is_x86_feature_detected as has;
+    if has!("avx512f")
+        && has!("avx512vl")
+        && has!("avx512bw")
+        && has!("avx512dq")
+        && has!("avx2")
+        && has!("fma")
+        && has!("popcnt")
+    {
+        Level::Avx512
+    } else if has!("avx2") && has!("fma") {
+        Level::Avx2
+    } else {
+        Level::Baseline
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> Level {
+    Level::Baseline
+}
+
+/// A pass's work, to be compiled once per level: [`kernel!`] writes one for
+/// a function. `run` must be `#[inline(always)]`, and so must everything it
+/// calls, so that it is compiled along with each level's version of
+/// [`dispatch`].
+pub(crate) trait Kernel {
+    /// What the work returns.
+    type Output;
+    /// Does the work.
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `kernel` compiled for the level in use.
+#[inline]
+pub(crate) fn dispatch<K: Kernel>(kernel: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    match level() {
+        // SAFETY: `level()` only reports a level this processor supports,
+        // and each version is compiled for exactly that level's features.
+        Level::Avx512 => return unsafe { avx512(kernel) },
+        // SAFETY: as above.
+        Level::Avx2 => return unsafe { avx2(kernel) },
+        Level::Baseline => {}
+    }
+    kernel.run()
+}
+
+/// `kernel` compiled with AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,popcnt")]
+fn avx512<K: Kernel>(kernel: K) -> K::Output {
+    kernel.run()
+}
+
+/// `kernel` compiled with AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn avx2<K: Kernel>(kernel: K) -> K::Output {
+    kernel.run()
+}
+
+/// Defines a function generic over [`Float`](float::Float) whose body is
+/// compiled for each [`Level`] and run through [`dispatch`]. Everything the
+/// body calls should be `#[inline(always)]` so it is compiled along with it.
+/// The expansion holds no unsafe code.
+macro_rules! kernel {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident <$F:ident : Float> ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name<$F: Float>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body<$F: Float>($($arg: $ty),*) $(-> $ret)? $body
+
+            struct Args<A>(A);
+            impl<$F: Float> $crate::engine::fast::kernels::Kernel for Args<($($ty,)*)> {
+                type Output = $crate::engine::fast::kernels::kernel!(@output $($ret)?);
+                #[inline(always)]
+                fn run(self) -> Self::Output {
+                    let ($($arg,)*) = self.0;
+                    body::<$F>($($arg),*)
+                }
+            }
+            $crate::engine::fast::kernels::dispatch(Args::<($($ty,)*)>(($($arg,)*)))
+        }
+    };
+    (@output) => { () };
+    (@output $ret:ty) => { $ret };
+}
+pub(crate) use kernel;
+
+/// Asks for `bytes` to be brought into the caches (the second level), a
+/// line at a time, without waiting for them.
+pub(crate) fn prefetch(bytes: &[u8]) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: a prefetch of an address inside `bytes` reads nothing.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(
+                line.as_ptr() as *const i8
+            )
+        };
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/products.rs"]
+mod tests;

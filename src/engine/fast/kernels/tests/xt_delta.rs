@@ -1,0 +1,46 @@
+//! The sample lists of xᵀ·δ.
+
+use super::*;
+use crate::engine::testing;
+
+/// The AVX-512 sample lists of ∂L/∂W1 equal the plain ones, over sample
+/// counts and pixel ranges that leave every kind of remainder.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_vector_sample_lists_equal_the_plain_ones() {
+    if !testing::runs(Level::Avx512) {
+        return;
+    }
+    let mut rng = crate::random::Rng::new(11);
+    let d = 300;
+    for &n in &[1, 7, 16, 17, 100] {
+        // Images alternately sparse, dense and dark.
+        let x: Vec<u8> = (0..n * d)
+            .map(|i| {
+                let p = [0.05, 0.6, 0.0][(i / d) % 3];
+                if rng.uniform() < p {
+                    1 + (rng.uniform() * 254.0) as u8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        for &(first, groups) in &[(0, 1), (3, 31), (0, 32), (17, 33), (1, 70), (0, 75)] {
+            let size = groups * (n + 1) + 16;
+            let (mut plain, mut vector) = (vec![u32::MAX; size], vec![u32::MAX; size]);
+            sample_lists(&x, n, d, first, groups, &mut plain);
+            // SAFETY: AVX-512 was detected; first + 4·groups ≤ d, and
+            // the lists have the room it needs.
+            unsafe { sample_lists_avx512(&x, n, d, first, groups, &mut vector) };
+            for g in 0..groups {
+                let at = g * (n + 1);
+                let len = plain[at] as usize;
+                assert_eq!(
+                    &plain[at..=at + len],
+                    &vector[at..=at + len],
+                    "n {n}, first {first}, group {g} of {groups}"
+                );
+            }
+        }
+    }
+}

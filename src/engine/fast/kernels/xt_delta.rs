@@ -1,0 +1,389 @@
+//! xᵀ·δ: ∂L/∂W1, the backward pass's big product.
+//!
+//! ```text
+//! ∂L/∂W1[i, j] = Σ_{s lighting i} (x[s, i] / 255) · da1[s, j]
+//! x: (n, d) bytes,  da1: (n, hp)  →  ∂L/∂W1: (d, hp), computed a range of rows at a time
+//! ```
+//!
+//! In tiles of a few pixels × a few registers of hidden units, whose sums
+//! stay in registers while the samples stream past; a sample that lights
+//! none of a tile's pixels is skipped (its terms are zeros). Every sum adds
+//! its terms in sample order, so the tile shape never changes a result;
+//! with AVX2 or AVX-512 each term is fused into the sum (one rounding), on
+//! plain SSE2 it is multiplied, then added.
+
+use super::Level;
+use super::float::Float;
+#[cfg(target_arch = "x86_64")]
+use super::vector::Vector;
+
+/// Rows `first..first + rows.len() / hp` of ∂L/∂W1 = xᵀ·da1, at kernel level
+/// `level`: for each pixel the sum over samples, in sample order, of its
+/// value times the sample's da1. `x` holds `n` images of `d` bytes; `da1`
+/// their `n` rows of `hp`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn xt_delta<F: Float>(
+    level: Level,
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    first: usize,
+    rows: &mut [F],
+) {
+    assert!(
+        level.supported(),
+        "{level:?} kernels on a processor without them"
+    );
+    match level {
+        // 4 pixels × 4 registers of sums on AVX-512, × 2 on AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => weight_tiles_v::<F, F::Zmm, 4>(level, x, n, d, da1, scale, first, rows),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => weight_tiles_v::<F, F::Ymm, 2>(level, x, n, d, da1, scale, first, rows),
+        _ if std::mem::size_of::<F>() == 4 => {
+            weight_tiles_scalar::<F, 3, 8>(x, n, d, da1, scale, first, rows)
+        }
+        _ => weight_tiles_scalar::<F, 3, 4>(x, n, d, da1, scale, first, rows),
+    }
+}
+
+/// Pixels per tile of ∂L/∂W1 with vector registers.
+const PIXELS: usize = 4;
+
+/// ∂L/∂W1 rows with vector registers: tiles of [`PIXELS`] pixels × R
+/// registers while they fit, then narrower ones.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn weight_tiles_v<F: Float, V: Vector<F>, const R: usize>(
+    level: Level,
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    first: usize,
+    rows: &mut [F],
+) {
+    let hp = da1.len() / n.max(1);
+    let pixels = rows.len() / hp.max(1);
+    // Checked once here so the tiles, whose loops run once per sample, read
+    // without a bounds check.
+    assert!(x.len() >= n * d && first + pixels <= d && da1.len() >= n * hp);
+    assert!(rows.len() >= pixels * hp && hp.is_multiple_of(V::N) && n <= u32::MAX as usize);
+    // For each group of PIXELS pixels, the samples that light any of them,
+    // in order (a count, then the samples): the tiles then run without a
+    // test whose outcome the processor could not predict. Written without a
+    // branch either: every sample is written, the lit ones kept.
+    let groups = pixels / PIXELS;
+    let mut lists = SAMPLE_LISTS.take();
+    lists.clear();
+    // Room for 16 numbers written past the last list.
+    lists.resize(groups * (n + 1) + 16, 0);
+    if level == Level::Avx512 {
+        // SAFETY: the level is supported (asserted in `xt_delta`): the
+        // processor has AVX-512; the pixels
+        // first..first + groups·PIXELS ≤ d of n images are in x, and lists
+        // has room for groups lists of n + 1 and 16 more (above).
+        unsafe { sample_lists_avx512(x, n, d, first, groups, &mut lists) };
+    } else {
+        sample_lists(x, n, d, first, groups, &mut lists);
+    }
+    let mut lane = 0;
+    while lane < hp {
+        // R registers while they fit, then what is left (1 to R − 1).
+        let r = ((hp - lane) / V::N).min(R);
+        let mut p = 0;
+        while p < pixels {
+            let group = p + PIXELS <= pixels;
+            let (i0, out) = (first + p, &mut rows[p * hp..]);
+            macro_rules! tile {
+                ($r:tt) => {
+                    // SAFETY: pixels i0.. (PIXELS of them, or 1) are below
+                    // first + pixels ≤ d, rows p.. of `rows` hold them,
+                    // units up to lane + r·V::N ≤ hp (asserted above); the
+                    // level is supported (asserted in `xt_delta`), so the
+                    // processor has V's instructions.
+                    unsafe {
+                        if group {
+                            let list = &lists[p / PIXELS * (n + 1)..];
+                            let lit = &list[1..][..list[0] as usize];
+                            weight_tile::<F, V, PIXELS, $r, true>(
+                                x, n, d, da1, scale, i0, lane, out, lit,
+                            )
+                        } else {
+                            weight_tile::<F, V, 1, $r, false>(
+                                x,
+                                n,
+                                d,
+                                da1,
+                                scale,
+                                i0,
+                                lane,
+                                out,
+                                &[],
+                            )
+                        }
+                    }
+                };
+            }
+            match r {
+                _ if r == R => tile!(R),
+                3 => tile!(3),
+                2 => tile!(2),
+                _ => tile!(1),
+            }
+            p += if group { PIXELS } else { 1 };
+        }
+        lane += r * V::N;
+    }
+    SAMPLE_LISTS.set(lists);
+}
+
+/// For each of `groups` groups of [`PIXELS`] pixels from pixel `first`, the
+/// samples among the `n` images of `x` that light any of them, in order: in
+/// `lists`, n + 1 numbers per group, a count, then the samples.
+///
+/// Written without a branch (whether a sample is lit follows no pattern a
+/// processor could predict): every sample is written, the lit ones kept.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sample_lists(x: &[u8], n: usize, d: usize, first: usize, groups: usize, lists: &mut [u32]) {
+    for (g, list) in lists.chunks_exact_mut(n + 1).take(groups).enumerate() {
+        let i0 = first + g * PIXELS;
+        let mut len = 0;
+        for s in 0..n {
+            let bytes: [u8; PIXELS] = x[s * d + i0..][..PIXELS].try_into().unwrap();
+            list[1 + len] = s as u32;
+            len += (bytes != [0; PIXELS]) as usize;
+        }
+        list[0] = len as u32;
+    }
+}
+
+/// [`sample_lists`] with AVX-512, 32 groups (128 pixels) at a time: a mask
+/// per sample of the groups it lights (one test per 4 bytes), then, for each
+/// group, 16 samples' masks tested for its bit at once and the lit samples'
+/// numbers kept by `vpcompressd`.
+///
+/// # Safety
+/// The processor must have AVX-512 F and BW; x must hold pixels
+/// `first..first + groups·PIXELS` (≤ d) of n images of d, and `lists` room
+/// for groups·(n + 1) + 16 numbers.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn sample_lists_avx512(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    first: usize,
+    groups: usize,
+    lists: &mut [u32],
+) {
+    use std::arch::x86_64::*;
+    const _: () = assert!(PIXELS == 4, "one 32-bit lane per group");
+    let mut masks = SAMPLE_MASKS.take();
+    masks.clear();
+    masks.resize(n.next_multiple_of(16), 0);
+    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr() as *mut i32);
+    // SAFETY: (the whole body) the caller's; reads stay within the pixels it
+    // names (masked to whole groups), writes within lists and masks.
+    unsafe {
+        let step = _mm512_set1_epi32(16);
+        let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for g0 in (0..groups).step_by(32) {
+            // Bytes of whole groups in this pass, in two registers of 64.
+            let bytes = (groups - g0).min(32) * PIXELS;
+            let keep = |from: usize| -> u64 {
+                let count = bytes.saturating_sub(from).min(64);
+                if count == 64 { !0 } else { (1u64 << count) - 1 }
+            };
+            let (k0, k1) = (keep(0), keep(64));
+            for s in 0..n {
+                let p = xp.add(s * d + first + g0 * PIXELS) as *const i8;
+                let lo = _mm512_maskz_loadu_epi8(k0, p);
+                let hi = _mm512_maskz_loadu_epi8(k1, p.add(64));
+                let m = _mm512_test_epi32_mask(lo, lo) as u32
+                    | (_mm512_test_epi32_mask(hi, hi) as u32) << 16;
+                masks[s] = m;
+            }
+            for g in g0..(g0 + 32).min(groups) {
+                let bit = _mm512_set1_epi32(1 << (g - g0));
+                let list = out.add(g * (n + 1));
+                let mut len = 0usize;
+                let mut index = iota;
+                for c in (0..n).step_by(16) {
+                    let m = _mm512_loadu_si512(masks.as_ptr().add(c) as *const _);
+                    // Samples past n have a zero mask.
+                    let lit = _mm512_test_epi32_mask(m, bit);
+                    let listed = _mm512_maskz_compress_epi32(lit, index);
+                    _mm512_storeu_si512(list.add(1 + len) as *mut _, listed);
+                    len += lit.count_ones() as usize;
+                    index = _mm512_add_epi32(index, step);
+                }
+                *list = len as i32;
+            }
+        }
+    }
+    SAMPLE_MASKS.set(masks);
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// For each sample, the pixel groups it lights (`sample_lists_avx512`).
+    static SAMPLE_MASKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+    /// The sample lists of `weight_tiles_v`, kept from call to call.
+    static SAMPLE_LISTS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Units `lane..lane + R·V::N` of the ∂L/∂W1 rows of pixels `i0..i0 + P`:
+/// P × R registers of running sums, one row of da1 loaded per sample and
+/// used P times. LISTED: over the samples `lit` (those lighting one of the
+/// pixels); otherwise over all n, skipping those that light none.
+///
+/// # Safety
+/// Pixels `i0..i0 + P` of the `n` images, units up to `lane + R·V::N` of
+/// `da1`'s n rows and of `out`'s P rows must be in bounds, every sample in
+/// `lit` below n (see `weight_tiles_v`), and the processor must have V's
+/// instructions.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn weight_tile<
+    F: Float,
+    V: Vector<F>,
+    const P: usize,
+    const R: usize,
+    const LISTED: bool,
+>(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    i0: usize,
+    lane: usize,
+    out: &mut [F],
+    lit: &[u32],
+) {
+    let hp = da1.len() / n.max(1);
+    let (xp, gp, op) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr());
+    // SAFETY: (the whole body) the caller's; each index below stays in the
+    // bounds it promises.
+    unsafe {
+        let zero = V::splat(F::ZERO);
+        let mut acc = [[zero; R]; P];
+        // One sample's terms (a macro, not a closure: a closure would be
+        // compiled without the kernel's instructions).
+        macro_rules! add_sample {
+            ($s:expr, $bytes:expr) => {
+                let (s, bytes): (usize, [u8; P]) = ($s, $bytes);
+                let mut g = [zero; R];
+                for r in 0..R {
+                    g[r] = V::load(gp.add(s * hp + lane + r * V::N));
+                }
+                for p in 0..P {
+                    let v = V::splat(scale[bytes[p] as usize]);
+                    for r in 0..R {
+                        acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
+                    }
+                }
+            };
+        }
+        if LISTED {
+            for &s in lit {
+                let s = s as usize;
+                add_sample!(s, *(xp.add(s * d + i0) as *const [u8; P]));
+            }
+        } else {
+            for s in 0..n {
+                let bytes: [u8; P] = *(xp.add(s * d + i0) as *const [u8; P]);
+                if bytes != [0; P] {
+                    add_sample!(s, bytes);
+                }
+            }
+        }
+        for p in 0..P {
+            for r in 0..R {
+                acc[p][r].store(op.add(p * hp + lane + r * V::N));
+            }
+        }
+    }
+}
+
+/// [`weight_tiles_v`] in plain arithmetic, for processors without AVX2:
+/// tiles of P pixels × T units (T divides hp: a 64-byte register of F does).
+#[inline(always)]
+fn weight_tiles_scalar<F: Float, const P: usize, const T: usize>(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    first: usize,
+    rows: &mut [F],
+) {
+    let hp = da1.len() / n.max(1);
+    let pixels = rows.len() / hp.max(1);
+    assert!(hp.is_multiple_of(T));
+    for lane in (0..hp).step_by(T) {
+        let mut p = 0;
+        while p < pixels {
+            let (i0, out) = (first + p, &mut rows[p * hp..]);
+            if p + P <= pixels {
+                weight_group::<F, P, T>(x, n, d, da1, scale, i0, lane, out);
+                p += P;
+            } else {
+                weight_group::<F, 1, T>(x, n, d, da1, scale, i0, lane, out);
+                p += 1;
+            }
+        }
+    }
+}
+
+/// Lanes `lane..lane + T` of the ∂L/∂W1 rows of pixels `i0..i0 + P`: P × T
+/// running sums, one row of da1 loaded per sample and used P times; each
+/// term multiplied, then added (SSE2 has no fused multiply-add).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn weight_group<F: Float, const P: usize, const T: usize>(
+    x: &[u8],
+    n: usize,
+    d: usize,
+    da1: &[F],
+    scale: &[F; 256],
+    i0: usize,
+    lane: usize,
+    out: &mut [F],
+) {
+    let hp = da1.len() / n.max(1);
+    // Checked once here so the loop below reads without a bounds check.
+    assert!(x.len() >= n * d && i0 + P <= d && da1.len() >= n * hp && lane + T <= hp);
+    let (xp, gp) = (x.as_ptr(), da1.as_ptr());
+    let mut acc = [[F::ZERO; T]; P];
+    for s in 0..n {
+        // SAFETY: s < n and i0 + P ≤ d, inside x (asserted above).
+        let bytes: [u8; P] = unsafe { *(xp.add(s * d + i0) as *const [u8; P]) };
+        if bytes.iter().all(|&b| b == 0) {
+            continue;
+        }
+        // SAFETY: s·hp + lane + T ≤ n·hp, inside da1 (asserted above).
+        let g: &[F; T] = unsafe { &*(gp.add(s * hp + lane) as *const [F; T]) };
+        for p in 0..P {
+            let v = scale[bytes[p] as usize];
+            for l in 0..T {
+                acc[p][l] += v * g[l];
+            }
+        }
+    }
+    for p in 0..P {
+        out[p * hp + lane..][..T].copy_from_slice(&acc[p]);
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/xt_delta.rs"]
+mod tests;

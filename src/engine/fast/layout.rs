@@ -1,0 +1,407 @@
+//! The memory layout of the fast engine: the network, its gradient and the
+//! mini-batch as flat arrays.
+//!
+//! ```text
+//! FastNet   W1: (d, hp)   b1: (hp,)   W2: (hp, k)   b2: (k,)    in F (f32 or f64), row-major
+//! Grads     ∂L/∂W1, ∂L/∂b1, ∂L/∂W2, ∂L/∂b2: the same shapes
+//! Batch     x: (n, d) bytes, one per pixel      t: (n,) labels      v: (256,) what a byte stands for
+//! ```
+//!
+//! Same parameters and formulas as [`TwoLayerNet`], same row-major layout
+//! as the book's arrays. The hidden layer is padded to `hp` units, a
+//! multiple of one 64-byte register (16 f32 or 8 f64), so every inner loop
+//! runs whole vectors; the padding units have zero weights in and out and
+//! change nothing.
+//!
+//! The batch keeps the images' own bytes: 100 images are 78 KB, which stays
+//! in the processor's cache for every pass over the batch, where a float
+//! copy would be 4–8 times larger. Each pass scales a pixel to `byte / 255`
+//! through a 256-entry table ([`scale_table`]), the exact value the book's
+//! `x / 255.0` gives — or to `v[byte]` when the split says what its bytes
+//! stand for ([`Split::pixel_values`], such as NumPy's float32 `k / 255`;
+//! [`scale_for`]).
+
+use ndarray::{Array1, Array2};
+
+use crate::data::Split;
+use crate::params::Params;
+use crate::two_layer_net::{Activation, TwoLayerNet};
+
+use super::kernels::amx;
+use super::kernels::float::Float;
+use super::kernels::z1_w2::W2;
+use super::team;
+
+/// The hidden layer is padded to a multiple of this many units for f32
+/// (one 64-byte register of them), and of half as many for f64.
+pub(crate) const PAD: usize = 16;
+
+/// W1, b1, W2, b2 in one number type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FastNet<F> {
+    /// Input size (784).
+    pub d: usize,
+    /// Hidden units (50).
+    pub h: usize,
+    /// Stored hidden units, h rounded up to a multiple of a 64-byte register
+    /// of F (50 is stored as 64 f32 or 56 f64).
+    pub hp: usize,
+    /// Classes (10).
+    pub k: usize,
+    /// W1: (d, hp). Read it with [`Self::w1`], write it with
+    /// [`Self::w1_mut`] (which keeps the AMX planes in step); the update
+    /// writes it in place, then calls [`Self::w1_changed`].
+    pub(super) w1: Vec<F>,
+    /// b1: (hp,).
+    pub(crate) b1: Vec<F>,
+    /// W2: (hp, k), row j for hidden unit j.
+    pub(crate) w2: Vec<F>,
+    /// b2: (k,).
+    pub(crate) b2: Vec<F>,
+    /// The hidden activation.
+    pub(crate) activation: Activation,
+    /// W1 as the byte planes of the AMX kernel, made when first needed;
+    /// every method that changes W1 empties it or makes it again.
+    amx: amx::Cache,
+}
+
+/// Where one parameter lives in a [`FastNet`] (an index into that array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// An index into `w1`.
+    W1(usize),
+    /// An index into `b1`.
+    B1(usize),
+    /// An index into `w2`.
+    W2(usize),
+    /// An index into `b2`.
+    B2(usize),
+}
+
+impl<F: Float> FastNet<F> {
+    /// Index in `w1` of W1[pixel, unit j].
+    #[inline(always)]
+    pub fn w1_index(&self, pixel: usize, j: usize) -> usize {
+        pixel * self.hp + j
+    }
+
+    /// The parameters of `net`, converted to `F` (and padded).
+    pub fn from_net(net: &TwoLayerNet) -> Self {
+        let (d, h, k) = net.params.sizes();
+        // 64 bytes of F: 16 f32 or 8 f64 (50 units: 64 f32, 56 f64).
+        let pad = PAD * 4 / std::mem::size_of::<F>();
+        let hp = h.div_ceil(pad) * pad;
+        let mut fast = FastNet {
+            d,
+            h,
+            hp,
+            k,
+            w1: vec![F::ZERO; d * hp],
+            b1: vec![F::ZERO; hp],
+            w2: vec![F::ZERO; hp * k],
+            b2: vec![F::ZERO; k],
+            activation: net.activation,
+            amx: amx::Cache::default(),
+        };
+        fast.set_params(&net.params);
+        fast
+    }
+
+    /// Overwrites the parameters with `params` (same sizes), a row at a
+    /// time: W1's rows of h go into rows of hp, the padding left as it is.
+    pub fn set_params(&mut self, params: &Params) {
+        self.amx.clear();
+        let (h, hp, k) = (self.h, self.hp, self.k);
+        let convert = |to: &mut [F], from: ndarray::ArrayView1<'_, f64>| {
+            for (t, &f) in to.iter_mut().zip(from) {
+                *t = F::from_f64(f);
+            }
+        };
+        for (row, from) in self.w1.chunks_exact_mut(hp.max(1)).zip(params.w1.rows()) {
+            convert(&mut row[..h], from);
+        }
+        for (row, from) in self.w2.chunks_exact_mut(k.max(1)).zip(params.w2.rows()) {
+            convert(row, from);
+        }
+        convert(&mut self.b1[..h], params.b1.view());
+        convert(&mut self.b2, params.b2.view());
+    }
+
+    /// Back to the book's f64 network.
+    pub fn to_net(&self) -> TwoLayerNet {
+        TwoLayerNet::from_params(self.to_params(), self.activation)
+    }
+
+    /// The parameters as the book's f64 arrays (padding dropped).
+    pub(crate) fn to_params(&self) -> Params {
+        self.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
+    }
+
+    /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
+    /// parameters, as the book's f64 arrays (padding dropped), a row at a
+    /// time.
+    fn params_of(&self, [w1, b1, w2, b2]: [&[F]; 4]) -> Params {
+        let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
+        let f64s = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let w1: Vec<f64> = w1
+            .chunks_exact(hp.max(1))
+            .take(d)
+            .flat_map(|row| row[..h].iter().map(|x| x.to_f64()))
+            .collect();
+        Params {
+            w1: Array2::from_shape_vec((d, h), w1).expect("d rows of h"),
+            b1: Array1::from(f64s(&b1[..h])),
+            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k])).expect("h rows of k"),
+            b2: Array1::from(f64s(&b2[..k])),
+        }
+    }
+
+    /// Number of parameters (padding not counted).
+    pub(crate) fn len(&self) -> usize {
+        self.d * self.h + self.h + self.h * self.k + self.k
+    }
+
+    /// Where parameter number `p` (W1, b1, W2, b2 in the book's row-major
+    /// order, padding not counted) is stored.
+    #[inline]
+    pub(crate) fn locate(&self, p: usize) -> Slot {
+        let (n1, n2, n3) = (self.d * self.h, self.h, self.h * self.k);
+        if p < n1 {
+            Slot::W1(self.w1_index(p / self.h, p % self.h))
+        } else if p < n1 + n2 {
+            Slot::B1(p - n1)
+        } else if p < n1 + n2 + n3 {
+            Slot::W2(p - n1 - n2)
+        } else {
+            Slot::B2(p - n1 - n2 - n3)
+        }
+    }
+
+    /// The stored parameter at `slot`.
+    #[inline]
+    pub fn at(&mut self, slot: Slot) -> &mut F {
+        match slot {
+            Slot::W1(i) => {
+                self.amx.clear();
+                &mut self.w1[i]
+            }
+            Slot::B1(i) => &mut self.b1[i],
+            Slot::W2(i) => &mut self.w2[i],
+            Slot::B2(i) => &mut self.b2[i],
+        }
+    }
+
+    /// W1: (d, hp), row-major.
+    pub fn w1(&self) -> &[F] {
+        &self.w1
+    }
+
+    /// W1, to write (its AMX planes are made again when next needed).
+    pub fn w1_mut(&mut self) -> &mut [F] {
+        self.amx.clear();
+        &mut self.w1
+    }
+
+    /// W2 and b2 as the output layer's kernel reads them.
+    pub(crate) fn output_layer(&self) -> W2<'_, F> {
+        W2 {
+            w: &self.w2,
+            b: &self.b2,
+            h: self.h,
+            hp: self.hp,
+            k: self.k,
+        }
+    }
+
+    /// W1's planes for the AMX kernel, when x·W1 runs there: in f32, on a
+    /// processor with AMX ([`amx::available`]). Made at the first call after
+    /// W1 changed.
+    pub fn amx_planes(&self) -> Option<&amx::W1Planes> {
+        let w1 = F::as_f32(&self.w1)?;
+        if !self.fits_amx() {
+            return None;
+        }
+        Some(
+            self.amx
+                .get_or_make(|| amx::W1Planes::new(w1, self.d, self.h, self.hp)),
+        )
+    }
+
+    /// Whether this network's x·W1 can run on AMX here (besides being f32):
+    /// the processor has it, and images have 1 to [`amx::MAX_D`] pixels and
+    /// the hidden layer a unit or more.
+    fn fits_amx(&self) -> bool {
+        (1..=amx::MAX_D).contains(&self.d) && self.h > 0 && amx::available()
+    }
+
+    /// After W1 changed in bulk (an SGD step): its AMX planes made again,
+    /// in place, when x·W1 runs on AMX.
+    pub(crate) fn w1_changed(&mut self) {
+        let fits = self.fits_amx();
+        match F::as_f32(&self.w1) {
+            Some(w1) if fits => self.amx.refill(w1, self.d, self.h, self.hp),
+            _ => self.amx.clear(),
+        }
+    }
+}
+
+/// ∂L/∂W for W1, b1, W2, b2, laid out (and padded) like the network.
+#[derive(Debug, Clone, Default)]
+pub struct Grads<F> {
+    /// ∂L/∂W1: (d, hp).
+    pub w1: Vec<F>,
+    /// ∂L/∂b1: (hp,).
+    pub b1: Vec<F>,
+    /// ∂L/∂W2: (hp, k).
+    pub w2: Vec<F>,
+    /// ∂L/∂b2: (k,).
+    pub b2: Vec<F>,
+}
+
+impl<F: Float> Grads<F> {
+    /// Zeros shaped like `net`.
+    pub fn zeros_like(net: &FastNet<F>) -> Self {
+        Grads {
+            w1: vec![F::ZERO; net.w1.len()],
+            b1: vec![F::ZERO; net.b1.len()],
+            w2: vec![F::ZERO; net.w2.len()],
+            b2: vec![F::ZERO; net.b2.len()],
+        }
+    }
+
+    /// The gradient at `slot`.
+    pub(crate) fn at(&mut self, slot: Slot) -> &mut F {
+        match slot {
+            Slot::W1(i) => &mut self.w1[i],
+            Slot::B1(i) => &mut self.b1[i],
+            Slot::W2(i) => &mut self.w2[i],
+            Slot::B2(i) => &mut self.b2[i],
+        }
+    }
+
+    /// As the book's f64 parameters (padding dropped), shaped like `net`'s.
+    pub fn to_params(&self, net: &FastNet<F>) -> Params {
+        net.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
+    }
+}
+
+/// The images and labels of one mini-batch.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Samples in the batch.
+    pub n: usize,
+    /// Pixels per image.
+    pub d: usize,
+    /// The images, `n` rows of `d` bytes.
+    pub pixels: Vec<u8>,
+    /// Correct class of each sample.
+    pub labels: Vec<usize>,
+    /// What each byte stands for when not `byte / 255`: the split's
+    /// [`pixel_values`](Split::pixel_values).
+    pub values: Option<[f64; 256]>,
+}
+
+impl Batch {
+    /// Fills the batch with the samples `indices` of `split` (`x[batch_mask]`).
+    ///
+    /// The images are scattered over the data set, so the copy waits on
+    /// memory; the two halves of the batch are copied by two threads
+    /// ([`super::team`]), each waiting for its own. (The data set lies on
+    /// large pages, `data/huge_pages.rs`, so finding an image's address costs
+    /// no extra wait; asking for the images ahead of the copy, tried too,
+    /// measured slower.)
+    pub fn fill_from(&mut self, split: &Split, indices: &[usize]) {
+        let d = split.pixels_per_image();
+        self.n = indices.len();
+        self.d = d;
+        self.pixels.resize(self.n * d, 0);
+        self.labels.clear();
+        self.labels.extend(indices.iter().map(|&i| split.label(i)));
+        self.values = split.pixel_values().copied();
+        let half = self.n / 2;
+        let (rows, rows_b) = self.pixels.split_at_mut(half * d);
+        let (first, second) = indices.split_at(half);
+        let copy = |rows: &mut [u8], which: &[usize]| {
+            for (row, &i) in rows.chunks_exact_mut(d.max(1)).zip(which) {
+                row.copy_from_slice(split.image(i));
+            }
+        };
+        team::join(|| copy(rows, first), || copy(rows_b, second));
+    }
+
+    /// The bytes of sample `s`.
+    #[inline(always)]
+    pub(crate) fn row(&self, s: usize) -> &[u8] {
+        &self.pixels[s * self.d..(s + 1) * self.d]
+    }
+
+    /// What each byte of this batch stands for, in `F` ([`scale_for`]).
+    pub(crate) fn scale<F: Float>(&self) -> [F; 256] {
+        scale_for(self.values.as_ref())
+    }
+
+    /// Number of non-zero pixels.
+    pub fn nnz(&self) -> usize {
+        self.pixels.iter().filter(|&&b| b != 0).count()
+    }
+}
+
+/// `byte / 255` for every byte, in `F`.
+pub fn scale_table<F: Float>() -> [F; 256] {
+    std::array::from_fn(|b| F::from_pixel(b as u8))
+}
+
+/// `v[byte]` for every byte, in `F`, when `values` says what the bytes
+/// stand for ([`Split::pixel_values`]); [`scale_table`] without.
+pub fn scale_for<F: Float>(values: Option<&[f64; 256]>) -> [F; 256] {
+    match values {
+        Some(v) => v.map(F::from_f64),
+        None => scale_table(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_round_trips() {
+        let net = TwoLayerNet::new(7, 19, 3, 1.0);
+        assert_eq!(FastNet::<f32>::from_net(&net).hp, 32);
+        let fast = FastNet::<f64>::from_net(&net);
+        assert_eq!(fast.hp, 24);
+        assert_eq!(fast.to_net(), net);
+        // Padding units have zero weights in and out.
+        for i in 0..7 {
+            for j in 19..24 {
+                assert_eq!(fast.w1[fast.w1_index(i, j)], 0.0);
+            }
+        }
+        assert!(fast.w2[19 * 3..].iter().all(|&w| w == 0.0));
+        // Parameter p of the book's order is found where locate says.
+        let mut fast = fast;
+        let p = 5 * 19 + 4; // W1[5, 4]
+        assert_eq!(*fast.at(fast.locate(p)), net.params.w1[[5, 4]]);
+        assert_eq!(*fast.at(fast.locate(7 * 19 + 2)), net.params.b1[2]);
+        assert_eq!(
+            *fast.at(fast.locate(7 * 19 + 19 + 3 * 3 + 1)),
+            net.params.w2[[3, 1]]
+        );
+    }
+
+    #[test]
+    fn a_batch_holds_its_samples_in_order() {
+        let images: Vec<u8> = [vec![0, 5, 0], vec![0; 3], vec![7, 0, 2]].concat();
+        let split = Split::new(images, vec![4, 5, 6], 1, 3).unwrap();
+        let mut b = Batch::default();
+        b.fill_from(&split, &[2, 1, 0, 2]);
+        assert_eq!((b.n, b.d), (4, 3));
+        assert_eq!(b.labels, vec![6, 5, 4, 6]);
+        assert_eq!(b.row(0), &[7, 0, 2]);
+        assert_eq!(b.row(2), &[0, 5, 0]);
+        assert_eq!(b.nnz(), 5);
+        let scale = scale_table::<f64>();
+        assert_eq!(scale[255], 1.0);
+        assert_eq!(scale[5], 5.0 / 255.0);
+    }
+}
