@@ -18,6 +18,8 @@ use pyo3::types::PyDict;
 
 use manabi::Params;
 
+use crate::bytes::as_bytes;
+
 /// The images of one call, `n` rows of `d` values.
 pub struct Images {
     /// Number of images.
@@ -59,94 +61,6 @@ impl Images {
 /// NumPy's float32 `k / 255`: the book's `load_mnist(normalize=True)`.
 pub fn f32_scaled() -> [f32; 256] {
     std::array::from_fn(|k| k as f32 / 255.0)
-}
-
-/// Bytes for `values` when every one of them is `value(k)` for the k
-/// nearest `v · scale` (0 ≤ k ≤ 255); `None` if any is not. (−0 reads as 0,
-/// which changes no sum.)
-///
-/// Every value is converted and checked, a chunk at a time without an early
-/// exit, so the loop runs on vector registers: AVX2 where the processor has it.
-fn as_bytes<T>(values: &[T], scale: T, value: impl Fn(T) -> T + Copy) -> Option<Vec<u8>>
-where
-    T: Pixel,
-{
-    let mut bytes = vec![0u8; values.len()];
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2.
-        let ok = unsafe { as_bytes_avx2(values, scale, value, &mut bytes) };
-        return ok.then_some(bytes);
-    }
-    as_bytes_into(values, scale, value, &mut bytes).then_some(bytes)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn as_bytes_avx2<T: Pixel>(
-    values: &[T],
-    scale: T,
-    value: impl Fn(T) -> T + Copy,
-    out: &mut [u8],
-) -> bool {
-    as_bytes_into(values, scale, value, out)
-}
-
-#[inline(always)]
-fn as_bytes_into<T: Pixel>(
-    values: &[T],
-    scale: T,
-    value: impl Fn(T) -> T + Copy,
-    out: &mut [u8],
-) -> bool {
-    for (chunk, outs) in values.chunks(256).zip(out.chunks_mut(256)) {
-        let mut ok = true;
-        for (o, &v) in outs.iter_mut().zip(chunk) {
-            let k = v.nearest(scale);
-            ok &= value(k) == v;
-            *o = k.byte();
-        }
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-/// A float type images come in.
-pub trait Pixel: Copy + PartialEq {
-    /// ⌊v · scale + 0.5⌋ limited to 0…255 (NaN to 0): the nearest k.
-    fn nearest(self, scale: Self) -> Self;
-    /// A whole number 0…255 (from [`Pixel::nearest`]) as a byte.
-    fn byte(self) -> u8;
-}
-
-impl Pixel for f32 {
-    #[inline(always)]
-    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
-    fn nearest(self, scale: f32) -> f32 {
-        (self * scale + 0.5).floor().max(0.0).min(255.0)
-    }
-
-    #[inline(always)]
-    fn byte(self) -> u8 {
-        // SAFETY: `nearest` gives a whole number in 0..=255.
-        unsafe { self.to_int_unchecked::<i32>() as u8 }
-    }
-}
-
-impl Pixel for f64 {
-    #[inline(always)]
-    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
-    fn nearest(self, scale: f64) -> f64 {
-        (self * scale + 0.5).floor().max(0.0).min(255.0)
-    }
-
-    #[inline(always)]
-    fn byte(self) -> u8 {
-        // SAFETY: `nearest` gives a whole number in 0..=255.
-        unsafe { self.to_int_unchecked::<i32>() as u8 }
-    }
 }
 
 /// `obj` as a NumPy array (`np.asarray` for anything else, such as a list).
