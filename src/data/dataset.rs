@@ -45,7 +45,24 @@ pub struct Split {
     labels: Vec<u8>,
     rows: usize,
     cols: usize,
+    /// What each byte stands for, when it is not k/255.
+    values: Option<PixelValues>,
 }
+
+/// vₖ for k = 0…255, compared bit for bit (so a split equals itself).
+#[derive(Clone)]
+struct PixelValues(Box<[f64; 256]>);
+
+impl PartialEq for PixelValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for PixelValues {}
 
 impl Split {
     /// Builds a split from `labels.len()` images laid one after another in
@@ -124,7 +141,42 @@ impl Split {
             labels,
             rows,
             cols,
+            values: None,
         })
+    }
+
+    /// The split with pixel byte k standing for `values[k]` instead of
+    /// k/255 wherever a network reads it (both engines, their batches and
+    /// evaluations): for images that were given as numbers, each one of at
+    /// most 256 values, such as NumPy's float32 `k / 255` (the book's
+    /// `load_mnist(normalize=True)`), which differs from f64 k/255 in the
+    /// ninth digit, or the bytes themselves (`normalize=False`).
+    ///
+    /// ```
+    /// use manabi::data::Split;
+    /// let split = Split::new(vec![0, 3, 255, 0], vec![1, 2], 1, 2)?;
+    /// assert!(split.pixel_values().is_none()); // k/255
+    /// let raw = split.with_pixel_values(std::array::from_fn(|k| k as f64));
+    /// assert_eq!(raw.pixel_values().unwrap()[255], 255.0);
+    /// # Ok::<(), manabi::data::DataError>(())
+    /// ```
+    ///
+    /// # Panics
+    /// Unless `values[0]` is 0: zero pixels are skipped, as adding nothing.
+    pub fn with_pixel_values(mut self, values: [f64; 256]) -> Split {
+        assert!(
+            values[0] == 0.0,
+            "pixel byte 0 must stand for 0 (zero pixels are skipped), not {}",
+            values[0]
+        );
+        self.values = Some(PixelValues(Box::new(values)));
+        self
+    }
+
+    /// What each pixel byte stands for, `values[k]`, when set with
+    /// [`Split::with_pixel_values`]; `None` for the book's k/255.
+    pub fn pixel_values(&self) -> Option<&[f64; 256]> {
+        self.values.as_ref().map(|v| &*v.0)
     }
 
     /// Number of samples.
@@ -187,6 +239,7 @@ impl Split {
             labels: self.labels[..n].to_vec(),
             rows: self.rows,
             cols: self.cols,
+            values: self.values.clone(),
         }
     }
 }

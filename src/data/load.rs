@@ -82,7 +82,8 @@ impl Labels {
 
 /// `x[batch_mask] / 255`, `t[batch_mask]`: the chosen images as a (N, 784)
 /// matrix scaled to [0, 1], and their labels — what [`load_mnist`] gives for
-/// those rows, without converting the rest.
+/// those rows, without converting the rest. A split that says what its bytes
+/// stand for ([`Split::pixel_values`]) gives `v[byte]` instead of `byte / 255`.
 ///
 /// ```
 /// use manabi::data::{gather_batch, Dataset};
@@ -95,9 +96,13 @@ impl Labels {
 pub fn gather_batch(split: &Split, indices: &[usize]) -> (Array2<f64>, Vec<usize>) {
     let d = split.pixels_per_image();
     let mut x = Array2::zeros((indices.len(), d));
+    let values = split
+        .pixel_values()
+        .copied()
+        .unwrap_or_else(|| std::array::from_fn(|p| p as f64 / 255.0));
     for (mut row, &i) in x.rows_mut().into_iter().zip(indices) {
         for (v, &p) in row.iter_mut().zip(split.image(i)) {
-            *v = p as f64 / 255.0;
+            *v = values[usize::from(p)];
         }
     }
     let t = indices.iter().map(|&i| split.label(i)).collect();

@@ -90,4 +90,13 @@ impl Engine for Reference {
     fn net(&self) -> TwoLayerNet {
         self.net.clone()
     }
+
+    fn set_params(&mut self, params: &Params) {
+        assert_eq!(
+            params.sizes(),
+            self.net.params.sizes(),
+            "set_params: other sizes"
+        );
+        self.net.params.clone_from(params);
+    }
 }

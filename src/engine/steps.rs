@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! 1. mini-batch   load_batch(split, indices)    x, t ← the samples `indices` of `split`, x / 255
+//!                                               (or x = v[byte], v the split's pixel values)
 //! 2–3. gradient   gradient(method)              ∂L/∂W at W, on (x, t); grads() reads it
 //! 4. update       update_and_loss(η) → L        W ← W − η·∂L/∂W, then L(W) on (x, t)
 //! 5. evaluate     accuracy(split)               #{n : argmax yₙ = tₙ} / N over `split`
+//!    (between)    set_params(params)            W ← params, the batch kept
 //! ```
 //!
 //! Step 4 returns the loss because the book records the batch loss after
@@ -35,7 +37,8 @@ use super::choices::GradientMethod;
 /// ```
 pub trait Engine {
     /// Step 1: take the samples `indices` of `split` as the current batch
-    /// (pixels scaled to [0, 1]).
+    /// (pixels scaled to [0, 1], or to the split's
+    /// [`pixel_values`](Split::pixel_values)).
     fn load_batch(&mut self, split: &Split, indices: &[usize]);
     /// Steps 2–3: the gradient of the batch loss with respect to every
     /// parameter, kept for step 4 (and for [`Engine::grads`]).
@@ -54,4 +57,27 @@ pub trait Engine {
     fn accuracy(&mut self, split: &Split) -> f64;
     /// The network as it is now, in f64.
     fn net(&self) -> TwoLayerNet;
+    /// W ← `params`: the network's parameters replaced, the engine, its
+    /// buffers and its batch kept — for a caller that holds the parameters
+    /// itself and changes them between steps (the book's
+    /// `network.params[key] -= lr * grad[key]`).
+    ///
+    /// ```
+    /// use manabi::data::Dataset;
+    /// use manabi::engine::{self, EngineKind, Precision};
+    /// use manabi::{random::Rng, TwoLayerNet};
+    /// let data = Dataset::embedded();
+    /// let a = TwoLayerNet::with_rng(784, 50, 10, 0.01, &mut Rng::new(1));
+    /// let b = TwoLayerNet::with_rng(784, 50, 10, 0.01, &mut Rng::new(2));
+    /// let mut engine = engine::new(EngineKind::Fast, Precision::F64, &a);
+    /// engine.load_batch(&data.train, &[0, 1, 2]);
+    /// engine.set_params(&b.params); // the same batch, another network
+    /// assert_eq!(engine.net().params, b.params);
+    /// let (x, t) = manabi::data::gather_batch(&data.train, &[0, 1, 2]);
+    /// assert!((engine.loss() - b.loss(&x, &t[..])).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Panics
+    /// When `params` has other sizes than the engine's network.
+    fn set_params(&mut self, params: &Params);
 }

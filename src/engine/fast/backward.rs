@@ -6,6 +6,7 @@
 //! da1  = dz1 ⊙ h′(a1)                                 (n, hp)   sigmoid: (1 − z1)·z1; ReLU: a1 > 0
 //! ∂L/∂W2 = z1ᵀ·dy  (hp, k),   ∂L/∂b2 = Σₙ dy  (k,)
 //! ∂L/∂W1 = xᵀ·da1  (d, hp),   ∂L/∂b1 = Σₙ da1 (hp,)   kernels: xt_delta
+//!          x = byte / 255, or v[byte] for a split with its own pixel values v
 //! ```
 //!
 //! The per-sample part (dy, da1) runs in the forward pass's halves, on the
@@ -18,7 +19,7 @@ use super::forward::{Activations, Half, Own, forward_halves_then, half};
 use super::kernels::float::Float;
 use super::kernels::xt_delta::xt_delta;
 use super::kernels::{kernel, level};
-use super::layout::{Batch, FastNet, Grads, scale_table};
+use super::layout::{Batch, FastNet, Grads};
 use super::team;
 
 /// Scratch for [`backward`].
@@ -206,7 +207,7 @@ kernel! {
 kernel! {
     /// Rows `first..` of ∂L/∂W1 = xᵀ·da1.
     fn weight_rows<F: Float>(batch: &Batch, da1: &[F], first: usize, rows: &mut [F]) {
-        let scale = scale_table::<F>();
+        let scale = batch.scale::<F>();
         xt_delta(level(), &batch.pixels, batch.n, batch.d, da1, &scale, first, rows);
     }
 }

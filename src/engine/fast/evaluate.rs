@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! accuracy = #{n : argmaxₖ a2[n, k] = tₙ} / N,   a2 = h(x·W1 + b1)·W2 + b2   (N, k)
+//! x = byte / 255, or v[byte] for a split with its own pixel values v
 //! ```
 //!
 //! The softmax keeps the order of the scores, so the argmax of a2 is the
@@ -20,7 +21,7 @@ use super::functions::{LANES, activate, side_by_side};
 use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
 use super::kernels::{kernel, level, prefetch};
-use super::layout::{FastNet, scale_table};
+use super::layout::{FastNet, scale_for};
 use super::team;
 
 /// Samples per parallel task in evaluation (whole groups of [`GROUP`]).
@@ -82,8 +83,10 @@ pub(crate) fn accuracy_in<F: Float>(
     }
     let d = split.pixels_per_image();
     let (x, t) = (split.images(), split.labels());
+    let values = split.pixel_values();
     let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| {
-        count_correct(net, x, t, &mut s.panels, &mut s.a1, &mut s.z1, &mut s.a2)
+        let EvalScratch { panels, a1, z1, a2 } = s;
+        count_correct(net, x, t, values, panels, a1, z1, a2)
     };
     let correct: usize = if rayon::current_num_threads() > 2 {
         x.par_chunks(EVAL_GRAIN * d)
@@ -122,22 +125,24 @@ pub(crate) fn accuracy_in<F: Float>(
 }
 
 kernel! {
-    /// How many of the images `x` the network labels correctly.
+    /// How many of the images `x` the network labels correctly, a byte
+    /// standing for `values[byte]` (`byte / 255` without them).
     fn count_correct<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
         labels: &[u8],
+        values: Option<&[f64; 256]>,
         panels: &mut Panels,
         a1: &mut Vec<F>,
         z1: &mut Vec<F>,
         a2: &mut Vec<F>,
     ) -> usize {
         let (n, hp, k) = (labels.len(), net.hp, net.k);
-        let scale = scale_table::<F>();
+        let scale = scale_for::<F>(values);
         a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
         a2.resize(n * k, F::ZERO);
-        list_and_sum(net, x, labels, panels, &scale, a1);
+        list_and_sum(net, x, labels, panels, &scale, values.is_none(), a1);
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_layer().rows(level(), z1, n, a2);
         // softmax keeps the order of the scores, so the argmax of the

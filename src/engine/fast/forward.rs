@@ -1,7 +1,8 @@
 //! The forward pass: from a batch of images to the loss.
 //!
 //! ```text
-//! a1 = x·W1 + b1      (n, hp)    kernels: x_w1 (or amx), lit pixels listed in panels first
+//! a1 = x·W1 + b1      (n, hp)    kernels: x_w1 (or amx), lit pixels listed in panels first;
+//!                                x = byte / 255, or v[byte] for a split's own pixel values
 //! z1 = h(a1)          (n, hp)    sigmoid or ReLU
 //! a2 = z1·W2 + b2     (n, k)     kernels: z1_w2
 //! y  = softmax(a2)    (n, k)
@@ -20,7 +21,7 @@ use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
 use super::kernels::x_w1::x_w1;
 use super::kernels::{kernel, level};
-use super::layout::{Batch, FastNet, Grads, scale_table};
+use super::layout::{Batch, FastNet, Grads, scale_for};
 use super::team;
 use super::update::sgd_all;
 
@@ -153,11 +154,12 @@ pub(crate) fn forward_halves_then<F: Float, T: Send>(
     let (panels, panels_b) = panels.split_at_mut(1);
     let (x, x_b) = batch.pixels[..n * d].split_at(m * d);
     let (t, t_b) = batch.labels[..n].split_at(m);
+    let values = batch.values.as_ref();
     let then = &then;
     team::join(
         || {
             let net = net.ready();
-            forward_samples(net, x, t, list, &mut panels[0], a1, z1, y, ell);
+            forward_samples(net, x, t, values, list, &mut panels[0], a1, z1, y, ell);
             let (labels, y, a1, z1) = (t, &*y, &*a1, &*z1);
             then(net, Half { labels, y, a1, z1 }, work);
         },
@@ -167,6 +169,7 @@ pub(crate) fn forward_halves_then<F: Float, T: Send>(
                 net_b,
                 x_b,
                 t_b,
+                values,
                 list,
                 &mut panels_b[0],
                 a1_b,
@@ -207,6 +210,7 @@ pub(crate) fn forward_loss_serial<F: Float>(
         net,
         &batch.pixels,
         &batch.labels,
+        batch.values.as_ref(),
         true,
         &mut panels[0],
         a1,
@@ -221,11 +225,13 @@ kernel! {
     /// Images `x` (with their `labels`) through the network: a1, z1, y and
     /// each one's share of the loss, one per element of `ell`. Their lit
     /// pixels are listed in `panels` first, unless `list` is false: then
-    /// `panels` already lists these images.
+    /// `panels` already lists these images. A byte stands for `values[byte]`,
+    /// or `byte / 255` without them (x·W1 runs on AMX only then).
     fn forward_samples<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
         labels: &[usize],
+        values: Option<&[f64; 256]>,
         list: bool,
         panels: &mut Panels,
         a1: &mut [F],
@@ -234,11 +240,11 @@ kernel! {
         ell: &mut [F],
     ) {
         let (n, hp, k) = (ell.len(), net.hp, net.k);
-        let scale = scale_table::<F>();
-        if let Some(planes) = net.amx_planes() {
+        let scale = scale_for::<F>(values);
+        if let Some(planes) = net.amx_planes().filter(|_| values.is_none()) {
             x_w1_amx(net, planes, x, n, &mut panels.amx, a1);
         } else if list {
-            list_and_sum(net, x, &labels[..n], panels, &scale, a1);
+            list_and_sum(net, x, &labels[..n], panels, &scale, values.is_none(), a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
             x_w1(level(), net.w1(), &net.b1, net.d, hp, x, panels, &scale, a1);
@@ -264,13 +270,15 @@ kernel! {
         scale: &[F; 256],
         a1: &mut [F],
     ) {
-        list_and_sum(net, x, labels, panels, scale, a1);
+        list_and_sum(net, x, labels, panels, scale, true, a1);
     }
 }
 
 /// [`hidden_layer`]'s work, inlined into the kernel that calls it: the lit
 /// pixels of the images `x` (one per label) listed in `panels`, then
-/// a1 = x·W1 + b1.
+/// a1 = x·W1 + b1, each byte read as `scale[byte]` — or on AMX, where the
+/// network runs there and `amx` allows it: AMX reads `byte / 255`, so
+/// `amx` must be false for any other `scale`.
 #[inline(always)]
 pub(crate) fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     net: &FastNet<F>,
@@ -278,9 +286,10 @@ pub(crate) fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     labels: &[L],
     panels: &mut Panels,
     scale: &[F; 256],
+    amx: bool,
     a1: &mut [F],
 ) {
-    if let Some(planes) = net.amx_planes() {
+    if let Some(planes) = net.amx_planes().filter(|_| amx) {
         return x_w1_amx(net, planes, x, labels.len(), &mut panels.amx, a1);
     }
     let block = Panels::block_for(net.hp, std::mem::size_of::<F>());

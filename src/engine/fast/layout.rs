@@ -4,7 +4,7 @@
 //! ```text
 //! FastNet   W1: (d, hp)   b1: (hp,)   W2: (hp, k)   b2: (k,)    in F (f32 or f64), row-major
 //! Grads     ∂L/∂W1, ∂L/∂b1, ∂L/∂W2, ∂L/∂b2: the same shapes
-//! Batch     x: (n, d) bytes, one per pixel      t: (n,) labels
+//! Batch     x: (n, d) bytes, one per pixel      t: (n,) labels      v: (256,) what a byte stands for
 //! ```
 //!
 //! Same parameters and formulas as [`TwoLayerNet`], same row-major layout
@@ -17,7 +17,9 @@
 //! in the processor's cache for every pass over the batch, where a float
 //! copy would be 4–8 times larger. Each pass scales a pixel to `byte / 255`
 //! through a 256-entry table ([`scale_table`]), the exact value the book's
-//! `x / 255.0` gives.
+//! `x / 255.0` gives — or to `v[byte]` when the split says what its bytes
+//! stand for ([`Split::pixel_values`], such as NumPy's float32 `k / 255`;
+//! [`scale_for`]).
 
 use ndarray::{Array1, Array2};
 
@@ -105,25 +107,24 @@ impl<F: Float> FastNet<F> {
         fast
     }
 
-    /// Overwrites the parameters with `params` (same sizes).
+    /// Overwrites the parameters with `params` (same sizes), a row at a
+    /// time: W1's rows of h go into rows of hp, the padding left as it is.
     pub fn set_params(&mut self, params: &Params) {
         self.amx.clear();
-        let p = params;
-        for i in 0..self.d {
-            for j in 0..self.h {
-                let at = self.w1_index(i, j);
-                self.w1[at] = F::from_f64(p.w1[[i, j]]);
+        let (h, hp, k) = (self.h, self.hp, self.k);
+        let convert = |to: &mut [F], from: ndarray::ArrayView1<'_, f64>| {
+            for (t, &f) in to.iter_mut().zip(from) {
+                *t = F::from_f64(f);
             }
+        };
+        for (row, from) in self.w1.chunks_exact_mut(hp.max(1)).zip(params.w1.rows()) {
+            convert(&mut row[..h], from);
         }
-        for j in 0..self.h {
-            self.b1[j] = F::from_f64(p.b1[j]);
-            for c in 0..self.k {
-                self.w2[j * self.k + c] = F::from_f64(p.w2[[j, c]]);
-            }
+        for (row, from) in self.w2.chunks_exact_mut(k.max(1)).zip(params.w2.rows()) {
+            convert(row, from);
         }
-        for c in 0..self.k {
-            self.b2[c] = F::from_f64(p.b2[c]);
-        }
+        convert(&mut self.b1[..h], params.b1.view());
+        convert(&mut self.b2, params.b2.view());
     }
 
     /// Back to the book's f64 network.
@@ -133,12 +134,25 @@ impl<F: Float> FastNet<F> {
 
     /// The parameters as the book's f64 arrays (padding dropped).
     pub(crate) fn to_params(&self) -> Params {
-        let (d, h, k) = (self.d, self.h, self.k);
+        self.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
+    }
+
+    /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
+    /// parameters, as the book's f64 arrays (padding dropped), a row at a
+    /// time.
+    fn params_of(&self, [w1, b1, w2, b2]: [&[F]; 4]) -> Params {
+        let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
+        let f64s = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let w1: Vec<f64> = w1
+            .chunks_exact(hp.max(1))
+            .take(d)
+            .flat_map(|row| row[..h].iter().map(|x| x.to_f64()))
+            .collect();
         Params {
-            w1: Array2::from_shape_fn((d, h), |(i, j)| self.w1[self.w1_index(i, j)].to_f64()),
-            b1: Array1::from_shape_fn(h, |j| self.b1[j].to_f64()),
-            w2: Array2::from_shape_fn((h, k), |(j, c)| self.w2[j * k + c].to_f64()),
-            b2: Array1::from_shape_fn(k, |c| self.b2[c].to_f64()),
+            w1: Array2::from_shape_vec((d, h), w1).expect("d rows of h"),
+            b1: Array1::from(f64s(&b1[..h])),
+            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k])).expect("h rows of k"),
+            b2: Array1::from(f64s(&b2[..k])),
         }
     }
 
@@ -265,17 +279,9 @@ impl<F: Float> Grads<F> {
         }
     }
 
-    /// As the book's f64 parameters (padding dropped).
+    /// As the book's f64 parameters (padding dropped), shaped like `net`'s.
     pub fn to_params(&self, net: &FastNet<F>) -> Params {
-        let as_net = FastNet {
-            w1: self.w1.clone(),
-            b1: self.b1.clone(),
-            w2: self.w2.clone(),
-            b2: self.b2.clone(),
-            amx: Default::default(),
-            ..net.clone()
-        };
-        as_net.to_params()
+        net.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
     }
 }
 
@@ -290,6 +296,9 @@ pub struct Batch {
     pub pixels: Vec<u8>,
     /// Correct class of each sample.
     pub labels: Vec<usize>,
+    /// What each byte stands for when not `byte / 255`: the split's
+    /// [`pixel_values`](Split::pixel_values).
+    pub values: Option<[f64; 256]>,
 }
 
 impl Batch {
@@ -308,6 +317,7 @@ impl Batch {
         self.pixels.resize(self.n * d, 0);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.label(i)));
+        self.values = split.pixel_values().copied();
         let half = self.n / 2;
         let (rows, rows_b) = self.pixels.split_at_mut(half * d);
         let (first, second) = indices.split_at(half);
@@ -325,6 +335,11 @@ impl Batch {
         &self.pixels[s * self.d..(s + 1) * self.d]
     }
 
+    /// What each byte of this batch stands for, in `F` ([`scale_for`]).
+    pub(crate) fn scale<F: Float>(&self) -> [F; 256] {
+        scale_for(self.values.as_ref())
+    }
+
     /// Number of non-zero pixels.
     pub fn nnz(&self) -> usize {
         self.pixels.iter().filter(|&&b| b != 0).count()
@@ -334,6 +349,15 @@ impl Batch {
 /// `byte / 255` for every byte, in `F`.
 pub fn scale_table<F: Float>() -> [F; 256] {
     std::array::from_fn(|b| F::from_pixel(b as u8))
+}
+
+/// `v[byte]` for every byte, in `F`, when `values` says what the bytes
+/// stand for ([`Split::pixel_values`]); [`scale_table`] without.
+pub fn scale_for<F: Float>(values: Option<&[f64; 256]>) -> [F; 256] {
+    match values {
+        Some(v) => v.map(F::from_f64),
+        None => scale_table(),
+    }
 }
 
 #[cfg(test)]

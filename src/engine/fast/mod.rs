@@ -198,4 +198,16 @@ impl<F: Float> Engine for FastEngine<F> {
     fn net(&self) -> TwoLayerNet {
         self.net.to_net()
     }
+
+    fn set_params(&mut self, params: &Params) {
+        let net = &self.net;
+        assert_eq!(
+            params.sizes(),
+            (net.d, net.h, net.k),
+            "set_params: other sizes"
+        );
+        // Both copies, so they stay equal; the batch's lit pixels stay listed.
+        self.net.set_params(params);
+        self.mirror.set_params(params);
+    }
 }

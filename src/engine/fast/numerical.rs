@@ -281,7 +281,8 @@ fn sample_terms<F: Float>(
             out.bytes.push(byte);
         }
     }
-    let steps: Vec<F> = out.bytes.iter().map(|&b| step * F::from_pixel(b)).collect();
+    let scale = batch.scale::<F>();
+    let steps: Vec<F> = out.bytes.iter().map(|&b| step * scale[b as usize]).collect();
     out.w1 = vec![F::ZERO; out.bytes.len() * hp];
     let mut d = vec![F::ZERO; steps.len()];
     for j in 0..h {

@@ -1,0 +1,129 @@
+//! Images matched to their 256 values: `x → k`, `k = ⌊x · scale + 0.5⌋`,
+//! kept when `value(k) = x` for every value (0 ≤ k ≤ 255).
+//!
+//! ```text
+//! x = 0.003921569 (float32 1/255), scale 255, value(k) = k / 255  →  k = 1
+//! x = 0.5                                                          →  none (127.5 rounds to 128, 128/255 ≠ 0.5)
+//! ```
+//!
+//! Every value is converted and checked, a chunk at a time without an early
+//! exit, so the loop runs on vector registers. The same loop is compiled
+//! twice: for any processor ([`as_bytes_scalar`]) and for AVX2, used where
+//! the processor has it (checked at run time). Both give the same bytes:
+//! `floor`, `max`, `min`, `==` and the conversion are exact, and nothing is
+//! fused (a test compares them on every value class).
+
+/// Bytes for `values` when every one of them is `value(k)` for the k
+/// nearest `v · scale` (0 ≤ k ≤ 255); `None` if any is not. (−0 reads as 0,
+/// which changes no sum.) On AVX2 where the processor has it.
+pub fn as_bytes<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+) -> Option<Vec<u8>> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(answer) = as_bytes_avx2(values, scale, value) {
+        return answer;
+    }
+    as_bytes_scalar(values, scale, value)
+}
+
+/// [`as_bytes`] compiled for any processor of the target.
+pub fn as_bytes_scalar<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+) -> Option<Vec<u8>> {
+    let mut bytes = vec![0u8; values.len()];
+    matched(values, scale, value, &mut bytes).then_some(bytes)
+}
+
+/// [`as_bytes`] compiled for AVX2: `Some(answer)` where this processor has
+/// AVX2, `None` (nothing computed) where it does not.
+#[cfg(target_arch = "x86_64")]
+pub fn as_bytes_avx2<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+) -> Option<Option<Vec<u8>>> {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return None;
+    }
+    let mut bytes = vec![0u8; values.len()];
+    // SAFETY: `matched_avx2` may run AVX2 instructions (its only
+    // requirement), and the line above checked at run time that this
+    // processor has them.
+    let ok = unsafe { matched_avx2(values, scale, value, &mut bytes) };
+    Some(ok.then_some(bytes))
+}
+
+/// [`matched`] compiled with AVX2 instructions.
+///
+/// # Safety
+/// The processor must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn matched_avx2<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+    out: &mut [u8],
+) -> bool {
+    matched(values, scale, value, out)
+}
+
+/// Writes each value's nearest k into `out`; whether every value is
+/// `value(k)`. Inlined into its callers, so compiled for each one's
+/// instruction set.
+#[inline(always)]
+fn matched<T: Pixel>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy,
+    out: &mut [u8],
+) -> bool {
+    for (chunk, outs) in values.chunks(256).zip(out.chunks_mut(256)) {
+        let mut ok = true;
+        for (o, &v) in outs.iter_mut().zip(chunk) {
+            let (k, byte) = v.nearest(scale);
+            ok &= value(k) == v;
+            *o = byte;
+        }
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// A float type images come in.
+pub trait Pixel: Copy + PartialEq {
+    /// k = ⌊v · scale + 0.5⌋ limited to 0…255 (NaN to 0): the nearest
+    /// whole number, as `Self` and as a byte.
+    fn nearest(self, scale: Self) -> (Self, u8);
+}
+
+impl Pixel for f32 {
+    #[inline(always)]
+    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
+    fn nearest(self, scale: f32) -> (f32, u8) {
+        let k = (self * scale + 0.5).floor().max(0.0).min(255.0);
+        // SAFETY: `k` is a whole number in 0..=255 (max turns a NaN into 0
+        // and bounds −∞, min bounds +∞), so finite and an i32.
+        (k, unsafe { k.to_int_unchecked::<i32>() } as u8)
+    }
+}
+
+impl Pixel for f64 {
+    #[inline(always)]
+    #[allow(clippy::manual_clamp)] // clamp keeps a NaN; max turns it into 0
+    fn nearest(self, scale: f64) -> (f64, u8) {
+        let k = (self * scale + 0.5).floor().max(0.0).min(255.0);
+        // SAFETY: `k` is a whole number in 0..=255 (max turns a NaN into 0
+        // and bounds −∞, min bounds +∞), so finite and an i32.
+        (k, unsafe { k.to_int_unchecked::<i32>() } as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests;

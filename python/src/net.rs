@@ -1,0 +1,301 @@
+//! `Net`: the arithmetic behind `manabi.TwoLayerNet`, computed by manabi.
+//!
+//! The Python class keeps the book's `params` dict; every call hands it
+//! over with the images, and the parameters are copied into an engine that
+//! lives as long as the network (no engine built per call):
+//!
+//! - images given as bytes plus 256 values ([`Pixels::Bytes`], such as the
+//!   book's float32 `k / 255`) go to the fast engine: `loss`, `gradient`
+//!   (backprop), `numerical_gradient` (its incremental central differences,
+//!   equal to the book's to ~1e-12) and `accuracy`;
+//! - any other images go to the reference engine's ndarray code, the
+//!   book's formulas in f64: correct, and slower;
+//! - `predict` is the reference's: `softmax(sigmoid(x·W1 + b1)·W2 + b2)`.
+
+use std::sync::{Mutex, MutexGuard, TryLockError};
+
+use ndarray::{Array1, ArrayView1};
+use numpy::IntoPyArray;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use manabi::data::Split;
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
+use manabi::functions::Target;
+use manabi::{Activation, Params, TwoLayerNet};
+
+use crate::input::{Images, Pixels, images, labels, read_params};
+
+/// The network's engine and its parameters, as last handed over.
+struct Inner {
+    /// The fast engine, f64.
+    engine: Box<dyn Engine + Send>,
+    /// The parameters, for the reference code (and copied into `engine`).
+    net: TwoLayerNet,
+    /// 0, 1, …, n − 1: a whole batch's indices.
+    all: Vec<usize>,
+    /// Whether `engine` holds `net`'s parameters.
+    engine_current: bool,
+    /// The batch the engine holds: its bytes, labels and values. The book
+    /// asks for `loss(x_batch, t_batch)` right after
+    /// `gradient(x_batch, t_batch)`: the same batch is not loaded again,
+    /// and the engine's forward pass reuses the lit pixels it listed.
+    batch: Option<Split>,
+}
+
+/// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
+#[pyclass(module = "manabi._manabi", frozen)]
+pub struct Net {
+    sizes: (usize, usize, usize),
+    inner: Mutex<Inner>,
+}
+
+/// What a call computes on a batch.
+enum Task {
+    Loss,
+    Gradient(GradientMethod),
+    Accuracy,
+}
+
+/// A task's answer.
+enum Answer {
+    Number(f64),
+    Grads(Box<Params>),
+}
+
+impl Net {
+    /// The engine, waited for without holding the GIL (another thread may
+    /// be computing with it, and will need the GIL to return).
+    fn lock(&self, py: Python<'_>) -> MutexGuard<'_, Inner> {
+        loop {
+            match self.inner.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.lock())),
+            }
+        }
+    }
+
+    /// Reads the arguments, copies `params` in, and runs `task` without
+    /// the GIL.
+    fn run(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyAny>,
+        x: &Bound<'_, PyAny>,
+        t: &Bound<'_, PyAny>,
+        task: Task,
+    ) -> PyResult<Answer> {
+        let (d, _, k) = self.sizes;
+        let x = images(x, d, "x")?;
+        let t = labels(t, x.n, k, x.single)?;
+        let mut guard = self.lock(py);
+        if read_params(params, &mut guard.net.params)? {
+            guard.engine_current = false;
+        }
+        let inner = &mut *guard;
+        py.detach(move || compute(inner, x, &t, task))
+    }
+}
+
+/// `task` on the images `x` with labels `t`: the fast engine for bytes
+/// (and labels 0–9, which a split holds), the reference code otherwise.
+fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<Answer> {
+    let (n, d) = (x.n, x.d);
+    let x = match x.pixels {
+        Pixels::Bytes { bytes, values } if t.iter().all(|&l| l < manabi::data::NUM_CLASSES) => {
+            let labels: Vec<u8> = t.iter().map(|&l| l as u8).collect();
+            if !inner.engine_current {
+                inner.engine.set_params(&inner.net.params);
+                inner.engine_current = true;
+            }
+            let engine = &mut inner.engine;
+            let split = |bytes, labels, values: &[f64; 256]| {
+                Split::new(bytes, labels, 1, d)
+                    .map(|s| s.with_pixel_values(*values))
+                    .map_err(|e| PyValueError::new_err(e.to_string()))
+            };
+            if let Task::Accuracy = task {
+                return Ok(Answer::Number(
+                    engine.accuracy(&split(bytes, labels, &values)?),
+                ));
+            }
+            let loaded = inner.batch.as_ref().is_some_and(|b| {
+                b.images() == bytes && b.labels() == labels && b.pixel_values() == Some(&*values)
+            });
+            if !loaded {
+                inner.batch = None;
+                if inner.all.len() != n {
+                    inner.all = (0..n).collect();
+                }
+                let batch = split(bytes, labels, &values)?;
+                engine.load_batch(&batch, &inner.all);
+                inner.batch = Some(batch);
+            }
+            return Ok(match task {
+                Task::Loss => Answer::Number(engine.loss()),
+                Task::Gradient(method) => {
+                    engine.gradient(method);
+                    Answer::Grads(Box::new(engine.grads()))
+                }
+                Task::Accuracy => unreachable!("answered above"),
+            });
+        }
+        pixels => Images {
+            n,
+            d,
+            single: x.single,
+            pixels,
+        },
+    };
+    let matrix = x.to_matrix();
+    let labels = Array1::from(t.to_vec());
+    let t = Target::Labels(labels.view());
+    let net = &inner.net;
+    Ok(match task {
+        Task::Accuracy => Answer::Number(net.accuracy(&matrix, t)),
+        Task::Loss => Answer::Number(net.loss(&matrix, t)),
+        Task::Gradient(GradientMethod::Backprop) => {
+            Answer::Grads(Box::new(net.gradient(&matrix, t)))
+        }
+        Task::Gradient(_) => Answer::Grads(Box::new(net.numerical_gradient(&matrix, t))),
+    })
+}
+
+/// A gradient as the book's dict of arrays, named W1, b1, W2, b2.
+fn grads_dict<'py>(py: Python<'py>, grads: Params) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let Params { w1, b1, w2, b2 } = grads;
+    dict.set_item("W1", w1.into_pyarray(py))?;
+    dict.set_item("b1", b1.into_pyarray(py))?;
+    dict.set_item("W2", w2.into_pyarray(py))?;
+    dict.set_item("b2", b2.into_pyarray(py))?;
+    Ok(dict)
+}
+
+fn number(answer: Answer) -> f64 {
+    match answer {
+        Answer::Number(v) => v,
+        Answer::Grads(_) => unreachable!("a task of one number"),
+    }
+}
+
+#[pymethods]
+impl Net {
+    /// The arithmetic of a `input_size`-`hidden_size`-`output_size` network
+    /// with a sigmoid hidden layer.
+    #[new]
+    fn new(input_size: usize, hidden_size: usize, output_size: usize) -> PyResult<Self> {
+        for (name, v) in [
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+        ] {
+            if v == 0 {
+                return Err(PyValueError::new_err(format!(
+                    "{name} is 0: a layer needs at least 1 unit"
+                )));
+            }
+        }
+        let net = TwoLayerNet::from_params(
+            Params::zeros(input_size, hidden_size, output_size),
+            Activation::Sigmoid,
+        );
+        Ok(Net {
+            sizes: (input_size, hidden_size, output_size),
+            inner: Mutex::new(Inner {
+                engine: engine::new(EngineKind::Fast, Precision::F64, &net),
+                net,
+                all: Vec::new(),
+                engine_current: false,
+                batch: None,
+            }),
+        })
+    }
+
+    /// y = softmax(sigmoid(x·W1 + b1)·W2 + b2): (N, output_size), or
+    /// (output_size,) for one image of shape (input_size,).
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let x = images(x, self.sizes.0, "x")?;
+        let mut guard = self.lock(py);
+        if read_params(params, &mut guard.net.params)? {
+            guard.engine_current = false;
+        }
+        let net = &guard.net;
+        let y = py.detach(|| net.predict(&x.to_matrix()));
+        Ok(if x.single {
+            let row: ArrayView1<f64> = y.row(0);
+            row.to_owned().into_pyarray(py).into_any()
+        } else {
+            y.into_pyarray(py).into_any()
+        })
+    }
+
+    /// L = −Σₙ log(yₙ[tₙ] + 1e-7) / N, the cross-entropy error of the batch.
+    fn loss(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyAny>,
+        x: &Bound<'_, PyAny>,
+        t: &Bound<'_, PyAny>,
+    ) -> PyResult<f64> {
+        self.run(py, params, x, t, Task::Loss).map(number)
+    }
+
+    /// #{n : argmaxₖ yₙₖ = tₙ} / N.
+    fn accuracy(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyAny>,
+        x: &Bound<'_, PyAny>,
+        t: &Bound<'_, PyAny>,
+    ) -> PyResult<f64> {
+        self.run(py, params, x, t, Task::Accuracy).map(number)
+    }
+
+    /// ∂L/∂W by backpropagation, as a dict W1, b1, W2, b2.
+    fn gradient<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        match self.run(py, params, x, t, Task::Gradient(GradientMethod::Backprop))? {
+            Answer::Grads(g) => grads_dict(py, *g),
+            Answer::Number(_) => unreachable!("a gradient task"),
+        }
+    }
+
+    /// ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every parameter, h = 1e-4.
+    fn numerical_gradient<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let task = Task::Gradient(GradientMethod::NumericalFast);
+        match self.run(py, params, x, t, task)? {
+            Answer::Grads(g) => grads_dict(py, *g),
+            Answer::Number(_) => unreachable!("a gradient task"),
+        }
+    }
+
+    /// Whether images `x` would be computed by the fast engine (their
+    /// values are bytes standing for 256 known values): `"fast"` or
+    /// `"reference"`.
+    fn path_for(&self, x: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+        let x = images(x, self.sizes.0, "x")?;
+        Ok(match x.pixels {
+            Pixels::Bytes { .. } => "fast",
+            Pixels::Floats(_) => "reference",
+        })
+    }
+}

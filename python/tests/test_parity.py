@@ -1,0 +1,162 @@
+"""manabi.TwoLayerNet against the book's NumPy TwoLayerNet, seed for seed."""
+
+import numpy as np
+import pytest
+
+import book
+import manabi
+
+KEYS = ("W1", "b1", "W2", "b2")
+
+
+def pair(seed, sizes=(784, 50, 10), std=0.01):
+    np.random.seed(seed)
+    ours = manabi.TwoLayerNet(*sizes, weight_init_std=std)
+    np.random.seed(seed)
+    theirs = book.TwoLayerNet(*sizes, weight_init_std=std)
+    return ours, theirs
+
+
+def worst(a, b):
+    return max(np.abs(a[k] - b[k]).max() for k in KEYS)
+
+
+def test_the_same_seed_draws_the_same_weights():
+    ours, theirs = pair(42)
+    for k in KEYS:
+        assert ours.params[k].dtype == np.float64
+        assert ours.params[k].shape == theirs.params[k].shape
+        assert np.array_equal(ours.params[k], theirs.params[k]), k
+    # And the generator is left where the book leaves it.
+    np.random.seed(42)
+    manabi.TwoLayerNet(784, 50, 10)
+    after_ours = np.random.rand()
+    np.random.seed(42)
+    book.TwoLayerNet(784, 50, 10)
+    assert after_ours == np.random.rand()
+
+
+@pytest.mark.parametrize("n", [1, 3, 50, 100, 257])
+@pytest.mark.parametrize("labels", ["one-hot", "indices"])
+def test_losses_and_gradients_agree_to_1e_12(mnist, n, labels):
+    (x, t), _ = mnist
+    ours, theirs = pair(n, std=0.1)
+    idx = np.random.RandomState(n).choice(len(x), n)
+    xb, tb = x[idx], t[idx]
+    if labels == "indices":
+        tb_ours = tb.argmax(axis=1).astype(np.uint8)
+    else:
+        tb_ours = tb
+    assert ours.engine_for(xb) == "fast"
+    assert abs(ours.loss(xb, tb_ours) - theirs.loss(xb, tb)) < 1e-12
+    assert np.abs(ours.predict(xb) - theirs.predict(xb)).max() < 1e-12
+    assert ours.accuracy(xb, tb_ours) == theirs.accuracy(xb, tb)
+    g_ours, g_theirs = ours.gradient(xb, tb_ours), theirs.gradient(xb, tb)
+    assert set(g_ours) == set(KEYS)
+    for k in KEYS:
+        assert g_ours[k].shape == g_theirs[k].shape and g_ours[k].dtype == np.float64
+    assert worst(g_ours, g_theirs) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["float64 k/255", "uint8 (normalize=False)", "float64 whole numbers", "other floats"],
+)
+def test_every_kind_of_image_agrees(mnist, kind):
+    (x, t), _ = mnist
+    raw = np.rint(x[:64] * 255).astype(np.uint8)
+    xb = {
+        "float64 k/255": raw / 255.0,
+        "uint8 (normalize=False)": raw,
+        "float64 whole numbers": raw.astype(np.float64),
+        "other floats": np.random.RandomState(1).normal(size=(64, 784)),
+    }[kind]
+    tb = t[:64]
+    ours, theirs = pair(7)
+    assert ours.engine_for(xb) == ("reference" if kind == "other floats" else "fast")
+    assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    assert worst(ours.gradient(xb, tb), theirs.gradient(xb, tb)) < 1e-12
+    assert ours.accuracy(xb, tb) == theirs.accuracy(xb, tb)
+
+
+def test_one_image_as_the_book_takes_it(mnist):
+    (x, t), _ = mnist
+    ours, theirs = pair(3)
+    y = ours.predict(x[5])
+    assert y.shape == (10,)
+    assert np.abs(y - theirs.predict(x[5])).max() < 1e-15
+    assert abs(ours.loss(x[5], t[5]) - theirs.loss(x[5], t[5])) < 1e-12
+
+
+def test_the_update_loop_of_the_book_is_read_by_the_next_call(mnist):
+    (x, t), _ = mnist
+    ours, theirs = pair(11)
+    for step in range(5):
+        xb, tb = x[step * 100 : (step + 1) * 100], t[step * 100 : (step + 1) * 100]
+        g_ours, g_theirs = ours.gradient(xb, tb), theirs.gradient(xb, tb)
+        for key in KEYS:
+            ours.params[key] -= 0.1 * g_ours[key]
+            theirs.params[key] -= 0.1 * g_theirs[key]
+        assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    # A params dict replaced whole is read too.
+    ours.params = {k: v.copy() for k, v in theirs.params.items()}
+    for p in (ours.params, theirs.params):
+        p["W2"][:] = 0
+        p["b2"][:] = 0
+    assert abs(ours.loss(x[:100], t[:100]) - np.log(10)) < 1e-6
+    assert abs(ours.loss(x[:100], t[:100]) - theirs.loss(x[:100], t[:100])) < 1e-12
+
+
+@pytest.mark.parametrize("images", ["fast", "reference"])
+def test_numerical_gradient_equals_the_books_to_1e_9(mnist, images):
+    (x, t), _ = mnist
+    # A narrow network: the book's literal loop runs 2 forward passes per parameter.
+    ours, theirs = pair(5, sizes=(784, 4, 10), std=0.1)
+    xb, tb = x[:20], t[:20]
+    if images == "reference":
+        xb = xb + 0.001  # no longer k/255: the reference code
+    assert ours.engine_for(xb) == images
+    g_ours, g_theirs = ours.numerical_gradient(xb, tb), theirs.numerical_gradient(xb, tb)
+    assert worst(g_ours, g_theirs) < 1e-9
+    # And both are close to backprop (the book's check, gradient_check.py).
+    assert worst(g_ours, ours.gradient(xb, tb)) < 1e-6
+
+
+def test_a_training_loop_of_the_books_shape_learns_the_same(mnist):
+    (x_train, t_train), (x_test, t_test) = mnist
+    ours, theirs = pair(2024)
+    rng_state = np.random.get_state()
+    learning_rate, batch_size = 0.1, 100
+    runs = {}
+    for name, network in (("manabi", ours), ("numpy", theirs)):
+        np.random.set_state(rng_state)
+        losses, train_acc, test_acc = [], [], []
+        for i in range(300):
+            batch_mask = np.random.choice(x_train.shape[0], batch_size)
+            x_batch, t_batch = x_train[batch_mask], t_train[batch_mask]
+            grad = network.gradient(x_batch, t_batch)
+            for key in KEYS:
+                network.params[key] -= learning_rate * grad[key]
+            losses.append(network.loss(x_batch, t_batch))
+            if i % 100 == 0 or i == 299:
+                train_acc.append(network.accuracy(x_train, t_train))
+                test_acc.append(network.accuracy(x_test, t_test))
+        runs[name] = (np.array(losses), train_acc, test_acc)
+    (l1, tr1, te1), (l2, tr2, te2) = runs["manabi"], runs["numpy"]
+    assert np.abs(l1 - l2).max() < 1e-10
+    assert tr1 == tr2 and te1 == te2
+    assert te1[-1] > 0.5, "it learned"
+
+
+def test_images_changed_in_place_are_read_again(mnist):
+    (x, t), _ = mnist
+    ours, theirs = pair(8)
+    xb, tb = x[:100].copy(), t[:100]
+    first = ours.loss(xb, tb)
+    assert ours.loss(xb, tb) == first
+    xb[:50] = x[100:150]
+    assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    assert ours.loss(xb, tb) != first
+    # The same bytes standing for other values are another batch too.
+    raw = np.rint(xb * 255).astype(np.uint8)
+    assert abs(ours.loss(raw, tb) - theirs.loss(raw, tb)) < 1e-12

@@ -1,0 +1,144 @@
+//! What every engine offers through the `Engine` trait, checked on both
+//! engines alike: `grads` after `gradient`, and `set_params`.
+
+use manabi::data::{Dataset, gather_batch};
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
+use manabi::{Params, TwoLayerNet};
+
+fn max_diff(a: &Params, b: &Params) -> f64 {
+    a.slices()
+        .into_iter()
+        .zip(b.slices())
+        .flat_map(|((_, a), (_, b))| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0.0, f64::max)
+}
+
+fn net(seed: u64) -> TwoLayerNet {
+    let mut rng = manabi::random::Rng::new(seed);
+    TwoLayerNet::with_rng(784, 50, 10, 0.1, &mut rng)
+}
+
+fn engines(net: &TwoLayerNet) -> [(EngineKind, Box<dyn Engine + Send>); 2] {
+    EngineKind::ALL.map(|kind| (kind, engine::new(kind, Precision::F64, net)))
+}
+
+#[test]
+fn grads_is_the_gradient_of_the_last_gradient_call() {
+    let data = Dataset::embedded();
+    let batch: Vec<usize> = (0..100).map(|i| i * 53 % 8004).collect();
+    let (x, t) = gather_batch(&data.train, &batch);
+    let net = net(3);
+    let want = net.gradient(&x, &t[..]);
+    for (kind, mut engine) in engines(&net) {
+        assert_eq!(
+            max_diff(&engine.grads(), &Params::zeros(784, 50, 10)),
+            0.0,
+            "{kind:?}: zeros before any gradient"
+        );
+        engine.load_batch(&data.train, &batch);
+        engine.gradient(GradientMethod::Backprop);
+        let diff = max_diff(&engine.grads(), &want);
+        assert!(diff < 1e-14, "{kind:?}: differs by {diff:e}");
+    }
+}
+
+#[test]
+fn set_params_replaces_the_network_and_keeps_the_batch() {
+    let data = Dataset::embedded();
+    let batch: Vec<usize> = (0..30).collect();
+    let (x, t) = gather_batch(&data.train, &batch);
+    let (first, second) = (net(1), net(2));
+    for (kind, mut engine) in engines(&first) {
+        engine.load_batch(&data.train, &batch);
+        engine.gradient(GradientMethod::Backprop);
+        // An update made before set_params is overwritten by it.
+        engine.update_and_loss(0.5);
+        engine.set_params(&second.params);
+        assert_eq!(engine.net().params, second.params, "{kind:?}");
+        let loss = engine.loss();
+        let want = second.loss(&x, &t[..]);
+        assert!((loss - want).abs() < 1e-13, "{kind:?}: {loss} vs {want}");
+        engine.gradient(GradientMethod::Backprop);
+        let diff = max_diff(&engine.grads(), &second.gradient(&x, &t[..]));
+        assert!(diff < 1e-14, "{kind:?}: gradient differs by {diff:e}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "other sizes")]
+fn set_params_refuses_other_sizes() {
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net(1));
+    engine.set_params(&Params::zeros(784, 20, 10));
+}
+
+/// NumPy's float32 `k / 255`, the book's `normalize=True` pixels, as f64.
+fn f32_values() -> [f64; 256] {
+    std::array::from_fn(|k| (k as f32 / 255.0) as f64)
+}
+
+#[test]
+fn both_engines_read_pixels_as_the_splits_values() {
+    let data = Dataset::embedded();
+    let split = data.train.take(300);
+    let batch: Vec<usize> = (0..100).map(|i| i * 7 % 300).collect();
+    let net = net(5);
+    for (what, values, tol) in [
+        ("f32 k/255", f32_values(), 1e-14),
+        ("k", std::array::from_fn(|k| k as f64), 1e-12),
+    ] {
+        let split = split.clone().with_pixel_values(values);
+        let (x, t) = gather_batch(&split, &batch);
+        // The matrix holds the values, not k/255.
+        let (row, _) = gather_batch(&split, &[0]);
+        for (v, &p) in row.iter().zip(split.image(0)) {
+            assert_eq!(v.to_bits(), values[usize::from(p)].to_bits());
+        }
+        let want_loss = net.loss(&x, &t[..]);
+        let want_grads = net.gradient(&x, &t[..]);
+        for (kind, mut engine) in engines(&net) {
+            engine.load_batch(&split, &batch);
+            let loss = engine.loss();
+            assert!(
+                (loss - want_loss).abs() < tol,
+                "{what} {kind:?}: {loss} vs {want_loss}"
+            );
+            engine.gradient(GradientMethod::Backprop);
+            let diff = max_diff(&engine.grads(), &want_grads);
+            assert!(diff < tol, "{what} {kind:?}: gradient differs by {diff:e}");
+            let acc = engine.accuracy(&split);
+            let want = engine::evaluate(&net, &split);
+            assert_eq!(acc, want, "{what} {kind:?}");
+        }
+        // f32 reads the values too (so not through AMX's k/255).
+        let mut engine = engine::new(EngineKind::Fast, Precision::F32, &net);
+        engine.load_batch(&split, &batch);
+        let loss = engine.loss();
+        assert!(
+            (loss - want_loss).abs() < 1e-4 * want_loss.abs().max(1.0),
+            "{what} f32: {loss} vs {want_loss}"
+        );
+    }
+}
+
+#[test]
+fn the_fast_numerical_gradient_reads_the_splits_values() {
+    let data = Dataset::embedded();
+    let split = data.train.take(20).with_pixel_values(f32_values());
+    let batch: Vec<usize> = (0..20).collect();
+    let mut rng = manabi::random::Rng::new(9);
+    let net = TwoLayerNet::with_rng(784, 3, 10, 0.1, &mut rng);
+    let (x, t) = gather_batch(&split, &batch);
+    let want = net.numerical_gradient(&x, &t[..]);
+    let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net);
+    engine.load_batch(&split, &batch);
+    engine.gradient(GradientMethod::NumericalFast);
+    let diff = max_diff(&engine.grads(), &want);
+    assert!(diff < 1e-9, "differs by {diff:e}");
+}
+
+#[test]
+#[should_panic(expected = "byte 0 must stand for 0")]
+fn pixel_values_keep_zero_for_zero() {
+    let split = manabi::data::Split::new(vec![0, 1], vec![3], 1, 2).unwrap();
+    let _ = split.with_pixel_values([1.0; 256]);
+}
