@@ -43,10 +43,12 @@ pub fn runs(level: Level) -> bool {
         exercised(level.name());
         true
     } else {
-        untested(
-            level.name(),
-            &format!("this processor lacks {}", level.needs()),
-        );
+        let why = if cfg!(target_arch = "x86_64") {
+            format!("this processor lacks {}", level.needs())
+        } else {
+            format!("an x86-64 level; this is {}", std::env::consts::ARCH)
+        };
+        untested(level.name(), &why);
         false
     }
 }
@@ -59,6 +61,9 @@ pub fn runs_amx() -> bool {
     } else {
         let why = match std::env::var("MANABI_SIMD") {
             Ok(asked) if !asked.is_empty() => format!("MANABI_SIMD={asked} keeps it off"),
+            _ if !cfg!(target_arch = "x86_64") => {
+                format!("an x86-64 level; this is {}", std::env::consts::ARCH)
+            }
             _ => "this processor lacks AMX-TILE and AMX-INT8, or Linux did not grant the \
                   tile state"
                 .to_string(),
