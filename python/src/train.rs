@@ -18,7 +18,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use manabi::TwoLayerNet;
-use manabi::data::Dataset;
 use manabi::engine;
 use manabi::random::DEFAULT_SEED;
 use manabi::report::{
@@ -215,7 +214,7 @@ pub fn train<'py>(
         }
         None => (RunConfig::unsaved(&config, &full, train_size), None),
     };
-    let data = cut(full, train_size);
+    let data = full.with_train_size(train_size);
     let recorder = match &folder {
         Some(folder) => {
             let r = RunRecorder::new(folder.clone(), record.clone(), History::default());
@@ -397,17 +396,6 @@ pub fn train<'py>(
     out.set_item("iter_per_epoch", config.iter_per_epoch(data.train.len()))?;
     out.set_item("kernels", config.engine.kernels(config.precision))?;
     Ok(out)
-}
-
-/// The data set with its training split cut to its first `n` images.
-fn cut(full: Dataset, n: usize) -> Dataset {
-    let Dataset { name, train, test } = full;
-    let train = if n < train.len() {
-        train.take(n)
-    } else {
-        train
-    };
-    Dataset { name, train, test }
 }
 
 /// A new run folder's path under `base`, named by the date and time

@@ -210,7 +210,7 @@ fn plan_new(args: &TrainArgs) -> Result<Plan> {
             .unwrap_or_else(|| RunFolder::timestamped(&PathBuf::from("runs")));
         Some(RunFolder::create(&out).with_context(|| format!("--out {}", out.display()))?)
     };
-    let data = cut(full, train_size);
+    let data = full.with_train_size(train_size);
     Ok(Plan {
         config,
         record,
@@ -254,7 +254,7 @@ fn plan_resume(dir: &Path, args: &TrainArgs) -> Result<Plan> {
             flag()
         );
     }
-    let data = cut(full, record.dataset.train_size);
+    let data = full.with_train_size(record.dataset.train_size);
     Ok(Plan {
         config,
         record,
@@ -262,17 +262,6 @@ fn plan_resume(dir: &Path, args: &TrainArgs) -> Result<Plan> {
         folder: Some(folder),
         checkpoint: Some(saved.checkpoint()),
     })
-}
-
-/// The data set with its training split cut to the first `n` images.
-fn cut(full: Dataset, n: usize) -> Dataset {
-    let Dataset { name, train, test } = full;
-    let train = if n < train.len() {
-        train.take(n)
-    } else {
-        train
-    };
-    Dataset { name, train, test }
 }
 
 /// The observers of a run: the screen, the run folder, the browser, and Ctrl-C.

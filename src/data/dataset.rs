@@ -276,6 +276,24 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The same data set with its training split cut to its first `n`
+    /// images (unchanged when `n >= train.len()`), as `--train-size` asks.
+    ///
+    /// ```
+    /// use manabi::data::Dataset;
+    /// let data = Dataset::embedded().with_train_size(500);
+    /// assert_eq!((data.train.len(), data.test.len()), (500, 1996));
+    /// ```
+    pub fn with_train_size(self, n: usize) -> Dataset {
+        let Dataset { name, train, test } = self;
+        let train = if n < train.len() {
+            train.take(n)
+        } else {
+            train
+        };
+        Dataset { name, train, test }
+    }
+
     /// Reads a folder holding the four MNIST-layout files
     /// ([`FILE_NAMES`]), each gzip (`NAME.gz`, tried first) or raw (`NAME`).
     ///
