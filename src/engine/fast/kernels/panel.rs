@@ -7,12 +7,14 @@
 //!
 //! a1 = x·W1 + b1 adds, for every image, pixel i times row i of W1. A pixel
 //! that is zero adds nothing, and most are zero (81 % of MNIST, 50 % of
-//! Fashion-MNIST). The forward kernel works on [`GROUP`] images at once —
-//! their running sums fill the vector registers, and each row of W1 it loads
-//! serves all of them — so it needs, for each group, the pixels lit in at
-//! least one of its images: a panel lists them in pixel order.
+//! Fashion-MNIST). With AVX-512 the forward kernel works on [`GROUP`]
+//! images at once — their running sums fill the 32 vector registers, and
+//! each row of W1 it loads serves all of them — so it needs, for each
+//! group, the pixels lit in at least one of its images: a panel lists them
+//! in pixel order. With 16 registers a group is one image ([`group_for`]),
+//! which walks exactly its own lit pixels.
 //!
-//! Which images share a group is free to choose — each image's sums are its
+//! Which images share a group of five is free to choose — each image's sums are its
 //! own, a group only shares the walk over the pixels — and the fewer pixels
 //! a group lights, the less work: images of one class light much the same
 //! pixels (a shoe's, a shirt's), so the groups are made of images sorted by

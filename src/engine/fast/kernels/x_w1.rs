@@ -9,8 +9,9 @@
 //! The sums are computed in *tiles*: a few images times a few vector
 //! registers of hidden units ([`super::vector`]), whose running sums stay in
 //! registers while the pixels stream past — 5 images × 64 hidden units of
-//! f32 in 20 AVX-512 registers. A pixel that is zero in every image of a
-//! group is skipped outright — exact, since it would only add zeros — and
+//! f32 in 20 AVX-512 registers; with AVX2 or 128-bit registers (16 of
+//! them), one image × all its units (52 f32 in 13 SSE2 registers). A pixel
+//! that is zero in every image of a group is skipped outright — exact, since it would only add zeros — and
 //! most pixels are zero (81 % of MNIST, 50 % of Fashion-MNIST): the tiles
 //! walk the lists of lit pixels [`Panels`] made beforehand, block by block
 //! so that W1's rows come from the L1 cache. Every sum adds its terms in
