@@ -15,7 +15,7 @@ use manabi::engine::Engine;
 use manabi::engine::GradientMethod;
 use manabi::engine::testing::{
     Activations, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels, accuracy,
-    backward, forward, hidden_layer, scale_table, sgd_update,
+    backward, forward, forward_again, hidden_layer, scale_table, sgd_update,
 };
 use manabi::random::Rng;
 
@@ -48,6 +48,7 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let mut scratch = BackwardScratch::default();
     let mut grads = Grads::zeros_like(&fast);
     let fwd = time(2000, || forward(&fast, &batch, &mut act));
+    let again = time(2000, || forward_again(&fast, &batch, &mut act));
     let mut panels = Panels::default();
     let mut a1 = vec![F::ZERO; batch.n * fast.hp];
     let scale = scale_table::<F>();
@@ -82,6 +83,7 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     println!("  gather a batch        {}", per(gather));
     println!("  forward               {}", per(fwd));
     println!("    of which x·W1 + b1  {}", per(hidden));
+    println!("  forward, lit pixels already listed {}", per(again));
     println!("  backward              {}", per(bwd));
     println!("  SGD update            {:8.1} µs", upd * 1e6);
     println!(

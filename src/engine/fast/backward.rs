@@ -279,10 +279,15 @@ kernel! {
             }
         }
         // dz1 = dy·W2ᵀ, each unit's sum over the classes in order.
+        // (W units at a time, as many as divide hp: the sums are the same.)
         if hp.is_multiple_of(16) {
             hidden_gradient::<F, 16>(dy, w2t, k, hp, da1);
-        } else {
+        } else if hp.is_multiple_of(8) {
             hidden_gradient::<F, 8>(dy, w2t, k, hp, da1);
+        } else if hp.is_multiple_of(4) {
+            hidden_gradient::<F, 4>(dy, w2t, k, hp, da1);
+        } else {
+            hidden_gradient::<F, 2>(dy, w2t, k, hp, da1);
         }
         match net.activation {
             Activation::Sigmoid => {

@@ -9,9 +9,11 @@
 //!
 //! Same parameters and formulas as [`TwoLayerNet`], same row-major layout
 //! as the book's arrays. The hidden layer is padded to `hp` units, a
-//! multiple of one 64-byte register (16 f32 or 8 f64), so every inner loop
-//! runs whole vectors; the padding units have zero weights in and out and
-//! change nothing.
+//! multiple of one register of the kernel level in use (AVX-512: 16 f32 or
+//! 8 f64; AVX2: 8 or 4; 128 bits: 4 or 2), so every inner loop runs whole
+//! vectors; the padding units have zero weights in and out and change
+//! nothing. The book's 50 units are 64 f32 with AVX-512, 56 with AVX2 and
+//! 52 at 128 bits: the narrower the registers, the less padding to carry.
 //!
 //! The batch keeps the images' own bytes: 100 images are 78 KB, which stays
 //! in the processor's cache for every pass over the batch, where a float
@@ -30,11 +32,8 @@ use crate::two_layer_net::{Activation, TwoLayerNet};
 use super::kernels::amx;
 use super::kernels::float::Float;
 use super::kernels::z1_w2::W2;
+use super::kernels::{Level, level};
 use super::team;
-
-/// The hidden layer is padded to a multiple of this many units for f32
-/// (one 64-byte register of them), and of half as many for f64.
-pub(crate) const PAD: usize = 16;
 
 /// W1, b1, W2, b2 in one number type.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,11 +84,17 @@ impl<F: Float> FastNet<F> {
         pixel * self.hp + j
     }
 
-    /// The parameters of `net`, converted to `F` (and padded).
+    /// The parameters of `net`, converted to `F` and padded for the kernel
+    /// level in use ([`level`]).
     pub fn from_net(net: &TwoLayerNet) -> Self {
+        Self::from_net_at(net, level())
+    }
+
+    /// The parameters of `net`, converted to `F` and padded for kernel level
+    /// `level` (and every narrower one): hp is a multiple of one register.
+    pub fn from_net_at(net: &TwoLayerNet, level: Level) -> Self {
         let (d, h, k) = net.params.sizes();
-        // 64 bytes of F: 16 f32 or 8 f64 (50 units: 64 f32, 56 f64).
-        let pad = PAD * 4 / std::mem::size_of::<F>();
+        let pad = level.register_bytes() / std::mem::size_of::<F>();
         let hp = h.div_ceil(pad) * pad;
         let mut fast = FastNet {
             d,
@@ -367,9 +372,17 @@ mod tests {
     #[test]
     fn the_layout_round_trips() {
         let net = TwoLayerNet::new(7, 19, 3, 1.0);
-        assert_eq!(FastNet::<f32>::from_net(&net).hp, 32);
-        let fast = FastNet::<f64>::from_net(&net);
-        assert_eq!(fast.hp, 24);
+        // 19 units padded to one register: 16 f32 or 8 f64 with AVX-512,
+        // 8 or 4 with AVX2, 4 or 2 at 128 bits.
+        for (level, f32_hp, f64_hp) in [
+            (Level::Avx512, 32, 24),
+            (Level::Avx2, 24, 20),
+            (Level::Baseline, 20, 20),
+        ] {
+            assert_eq!(FastNet::<f32>::from_net_at(&net, level).hp, f32_hp);
+            assert_eq!(FastNet::<f64>::from_net_at(&net, level).hp, f64_hp);
+        }
+        let fast = FastNet::<f64>::from_net_at(&net, Level::Avx512);
         assert_eq!(fast.to_net(), net);
         // Padding units have zero weights in and out.
         for i in 0..7 {

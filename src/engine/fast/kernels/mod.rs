@@ -99,6 +99,15 @@ impl Level {
         }
     }
 
+    /// Bytes in one of this level's vector registers: 64, 32 or 16.
+    pub fn register_bytes(self) -> usize {
+        match self {
+            Level::Baseline => 16,
+            Level::Avx2 => 32,
+            Level::Avx512 => 64,
+        }
+    }
+
     /// Whether this processor runs this level's kernels (whatever
     /// `MANABI_SIMD` asks for).
     pub fn supported(self) -> bool {

@@ -7,12 +7,14 @@
 //!
 //! a1 = x·W1 + b1 adds, for every image, pixel i times row i of W1. A pixel
 //! that is zero adds nothing, and most are zero (81 % of MNIST, 50 % of
-//! Fashion-MNIST). The forward kernel works on [`GROUP`] images at once —
-//! their running sums fill the vector registers, and each row of W1 it loads
-//! serves all of them — so it needs, for each group, the pixels lit in at
-//! least one of its images: a panel lists them in pixel order.
+//! Fashion-MNIST). With AVX-512 the forward kernel works on [`GROUP`]
+//! images at once — their running sums fill the 32 vector registers, and
+//! each row of W1 it loads serves all of them — so it needs, for each
+//! group, the pixels lit in at least one of its images: a panel lists them
+//! in pixel order. With 16 registers a group is one image ([`group_for`]),
+//! which walks exactly its own lit pixels.
 //!
-//! Which images share a group is free to choose — each image's sums are its
+//! Which images share a group of five is free to choose — each image's sums are its
 //! own, a group only shares the walk over the pixels — and the fewer pixels
 //! a group lights, the less work: images of one class light much the same
 //! pixels (a shoe's, a shirt's), so the groups are made of images sorted by
@@ -42,6 +44,18 @@ use super::amx;
 /// compiler then spills sums to memory.)
 pub(crate) const GROUP: usize = 5;
 
+/// Images per group at kernel level `level`: [`GROUP`] with AVX-512's 32
+/// registers; one image with 16 registers or 128-bit ones, where a group's
+/// sums would leave room for only two registers of hidden units — there
+/// each image walks its own lit pixels (half the pixels of a group's list
+/// on Fashion-MNIST), all its units at once.
+pub(crate) fn group_for(level: Level) -> usize {
+    match level {
+        Level::Avx512 => GROUP,
+        Level::Avx2 | Level::Baseline => 1,
+    }
+}
+
 /// The lit pixels of a set of images, group by group, block by block.
 #[derive(Debug, Clone, Default)]
 pub struct Panels {
@@ -49,6 +63,8 @@ pub struct Panels {
     d: usize,
     block: usize,
     blocks: usize,
+    /// Images per group: [`GROUP`] or 1 ([`group_for`]).
+    group: usize,
     /// Where each (group, block)'s pixels start in `pixels`; one more entry
     /// per group closes its last block.
     starts: Vec<u32>,
@@ -71,10 +87,11 @@ pub struct Panels {
 impl Panels {
     /// Lists the lit pixels of the `n` images in `x` (rows of `d` bytes), at
     /// kernel level `level`, in
-    /// groups of [`GROUP`] images (the last group may be smaller) and blocks
-    /// of `block` pixels. The groups take the images sorted by their label
-    /// in `labels` (all one class if it is empty), then by how many pixels
-    /// they light, then by position. Reuses its buffers.
+    /// groups of [`group_for`] images (the last group may be smaller) and
+    /// blocks of `block` pixels. Groups of [`GROUP`] take the images sorted
+    /// by their label in `labels` (all one class if it is empty), then by
+    /// how many pixels they light, then by position; groups of one take
+    /// them in order. Reuses its buffers.
     ///
     /// Inlined into the kernels that call it, so its loops get their
     /// vector instructions; with AVX-512, 16 pixels at a time.
@@ -103,6 +120,48 @@ impl Panels {
             "{level:?} kernels on a processor without them"
         );
         let avx512 = level == Level::Avx512;
+        self.group = group_for(level);
+        if self.group == 1 {
+            self.order.extend(0..n as u32);
+        } else {
+            self.sort_into_groups(x, labels, n, d, avx512);
+        }
+        assert!(block > 0 && d <= u32::MAX as usize - 64);
+        self.n = n;
+        self.d = d;
+        self.block = block;
+        self.blocks = d.div_ceil(block);
+        self.starts.clear();
+        // Room for every pixel of every group, and for one whole register
+        // written past the last.
+        let room = n.div_ceil(self.group) * d + 16;
+        if self.pixels.len() < room {
+            self.pixels.resize(room, 0);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if avx512 {
+            // SAFETY: the level is supported (asserted above): the processor
+            // has AVX-512; x holds n
+            // rows of d bytes (asserted), and `pixels` has room for every
+            // pixel of every group plus 16.
+            unsafe { self.list_avx512(x) };
+            return;
+        }
+        self.list(x);
+    }
+
+    /// The images in group order for groups of [`GROUP`]: sorted by class
+    /// (from `labels`, all one if it is empty), then by how many pixels they
+    /// light, then by position.
+    #[inline(always)]
+    fn sort_into_groups<L: Copy + Into<usize>>(
+        &mut self,
+        x: &[u8],
+        labels: &[L],
+        n: usize,
+        d: usize,
+        avx512: bool,
+    ) {
         for s in 0..n {
             let class = if labels.is_empty() {
                 0
@@ -134,54 +193,33 @@ impl Panels {
                 self.order.push(key as u32);
             }
         }
-        assert!(block > 0 && d <= u32::MAX as usize - 64);
-        self.n = n;
-        self.d = d;
-        self.block = block;
-        self.blocks = d.div_ceil(block);
-        self.starts.clear();
-        // Room for every pixel of every group, and for one whole register
-        // written past the last.
-        let room = n.div_ceil(GROUP) * d + 16;
-        if self.pixels.len() < room {
-            self.pixels.resize(room, 0);
-        }
-        #[cfg(target_arch = "x86_64")]
-        if avx512 {
-            // SAFETY: the level is supported (asserted above): the processor
-            // has AVX-512; x holds n
-            // rows of d bytes (asserted), and `pixels` has room for every
-            // pixel of every group plus 16.
-            unsafe { self.list_avx512(x) };
-            return;
-        }
-        self.list(x);
     }
 
-    /// [`Self::build`]'s lists, one pixel at a time.
+    /// [`Self::build`]'s lists, eight pixels at a time ([`append_lit`]).
     #[inline(always)]
     fn list(&mut self, x: &[u8]) {
         let (d, block) = (self.d, self.block);
         self.any.clear();
         self.any.resize(d, 0);
         let mut len = 0;
-        for images in self.order.chunks(GROUP) {
-            self.any.fill(0);
-            for &s in images {
-                for (a, &p) in self.any.iter_mut().zip(&x[s as usize * d..][..d]) {
-                    *a |= p;
+        for images in self.order.chunks(self.group) {
+            // A group of one lists its image's own pixels; a bigger one,
+            // those of its images ORed together.
+            let row = if let [s] = images {
+                &x[*s as usize * d..][..d]
+            } else {
+                self.any.fill(0);
+                for &s in images {
+                    for (a, &p) in self.any.iter_mut().zip(&x[s as usize * d..][..d]) {
+                        *a |= p;
+                    }
                 }
-            }
+                &self.any[..]
+            };
             for b in 0..self.blocks {
                 self.starts.push(len as u32);
                 let end = ((b + 1) * block).min(d);
-                // Without a branch (whether a pixel is lit follows no
-                // pattern a processor could predict): write every pixel,
-                // keep the lit ones.
-                for i in b * block..end {
-                    self.pixels[len] = i as u32;
-                    len += (self.any[i] != 0) as usize;
-                }
+                len = append_lit(row, b * block, end, &mut self.pixels, len);
             }
             self.starts.push(len as u32);
         }
@@ -194,7 +232,8 @@ impl Panels {
     ///
     /// # Safety
     /// The processor must have AVX-512 F and BW; `x` must hold n rows of d
-    /// bytes and `pixels` room for n.div_ceil(GROUP)·d + 16 numbers.
+    /// bytes and `pixels` room for n.div_ceil(GROUP)·d + 16 numbers; the
+    /// groups are of [`GROUP`].
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn list_avx512(&mut self, x: &[u8]) {
@@ -263,11 +302,17 @@ impl Panels {
         self.d
     }
 
-    /// The images of group `group`, as rows of the `x` listed: [`GROUP`]
-    /// of them, or fewer in the last group.
+    /// The images of group `group`, as rows of the `x` listed:
+    /// [`Self::group_size`] of them, or fewer in the last group.
     #[inline(always)]
     pub(crate) fn group(&self, group: usize) -> &[u32] {
-        &self.order[group * GROUP..((group + 1) * GROUP).min(self.n)]
+        let size = self.group;
+        &self.order[group * size..((group + 1) * size).min(self.n)]
+    }
+
+    /// Images per group: [`GROUP`], or 1 (see [`group_for`]).
+    pub(crate) fn group_size(&self) -> usize {
+        self.group
     }
 
     /// The images in group order: group g is `order()[g·GROUP..]`.
@@ -296,6 +341,58 @@ impl Panels {
         (24 * 1024 / (hp * bytes).max(1)).max(8)
     }
 }
+
+/// Appends to `pixels` from `len` on the indices of the bytes of
+/// `row[from..to]` that are not zero, in order; returns the new length.
+/// `pixels` needs room for 8 numbers past the last one written.
+///
+/// Without a branch (whether a pixel is lit follows no pattern a processor
+/// could predict), eight pixels at a time: their eight "lit" bits make one
+/// byte m, and [`LIT_AT`]`[m]` says where its lit pixels are. All eight
+/// slots are written; the length moves on by how many are lit.
+#[inline(always)]
+fn append_lit(row: &[u8], from: usize, to: usize, pixels: &mut [u32], mut len: usize) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut i = from;
+    while i + 8 <= to {
+        let v = u64::from_le_bytes(row[i..i + 8].try_into().unwrap());
+        // The top bit of each byte that is not zero: its low 7 bits plus
+        // 0x7f carry into it, or it was set already.
+        let top = (v | (v & LOW7).wrapping_add(LOW7)) & !LOW7;
+        // Byte j's top bit (bit 8j + 7) to bit 56 + j, then down to bit j.
+        let m = ((top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+        let (at, slots) = (&LIT_AT[m], &mut pixels[len..len + 8]);
+        for j in 0..8 {
+            slots[j] = (i + at[j] as usize) as u32;
+        }
+        len += m.count_ones() as usize;
+        i += 8;
+    }
+    for i in i..to {
+        pixels[len] = i as u32;
+        len += (row[i] != 0) as usize;
+    }
+    len
+}
+
+/// For each byte m, the positions of its set bits, lowest first (the
+/// slots after the last are 0).
+static LIT_AT: [[u8; 8]; 256] = {
+    let mut table = [[0u8; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut bit, mut at) = (0, 0);
+        while bit < 8 {
+            if m & (1 << bit) != 0 {
+                table[m][at] = bit as u8;
+                at += 1;
+            }
+            bit += 1;
+        }
+        m += 1;
+    }
+    table
+};
 
 /// How many pixels of `row` are not zero; with `avx512` (the level in
 /// use), 64 at a time.

@@ -48,9 +48,20 @@ pub const INSTRUCTIONS: &str = if cfg!(target_arch = "x86_64") {
 /// `count` (≤ N) numbers must be readable at `p`.
 #[inline(always)]
 unsafe fn first<F: Copy + Default, const N: usize>(p: *const F, count: usize) -> [F; N] {
+    // All N (the common case: whole registers), read as one array.
+    if count >= N {
+        // SAFETY: the caller's: N numbers are readable at `p`.
+        return unsafe { (p as *const [F; N]).read_unaligned() };
+    }
+    // Number by number: a copy of `count` numbers would be a call to
+    // memcpy, in a loop that runs once per hidden unit.
     let mut t = [F::default(); N];
-    // SAFETY: the caller's; `count` ≤ N numbers fit in `t`.
-    unsafe { std::ptr::copy_nonoverlapping(p, t.as_mut_ptr(), count.min(N)) };
+    for (l, v) in t.iter_mut().enumerate() {
+        if l < count {
+            // SAFETY: the caller's; l < count numbers are readable.
+            *v = unsafe { *p.add(l) };
+        }
+    }
     t
 }
 
@@ -60,8 +71,12 @@ unsafe fn first<F: Copy + Default, const N: usize>(p: *const F, count: usize) ->
 /// `count` (≤ N) numbers must be writable at `p`.
 #[inline(always)]
 unsafe fn put_first<F: Copy, const N: usize>(t: [F; N], p: *mut F, count: usize) {
-    // SAFETY: the caller's.
-    unsafe { std::ptr::copy_nonoverlapping(t.as_ptr(), p, count.min(N)) };
+    for (l, &v) in t.iter().enumerate() {
+        if l < count {
+            // SAFETY: the caller's; l < count numbers are writable.
+            unsafe { *p.add(l) = v };
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -9,8 +9,9 @@
 //! The sums are computed in *tiles*: a few images times a few vector
 //! registers of hidden units ([`super::vector`]), whose running sums stay in
 //! registers while the pixels stream past — 5 images × 64 hidden units of
-//! f32 in 20 AVX-512 registers. A pixel that is zero in every image of a
-//! group is skipped outright — exact, since it would only add zeros — and
+//! f32 in 20 AVX-512 registers; with AVX2 or 128-bit registers (16 of
+//! them), one image × all its units (52 f32 in 13 SSE2 registers). A pixel
+//! that is zero in every image of a group is skipped outright — exact, since it would only add zeros — and
 //! most pixels are zero (81 % of MNIST, 50 % of Fashion-MNIST): the tiles
 //! walk the lists of lit pixels [`Panels`] made beforehand, block by block
 //! so that W1's rows come from the L1 cache. Every sum adds its terms in
@@ -55,7 +56,7 @@ pub(crate) fn x_w1<F: Float>(
     // and b1 is added once every pixel is in (the book's x·W1 + b1).
     a1[..n * hp].fill(F::ZERO);
     for b in 0..panels.blocks() {
-        for g in 0..n.div_ceil(GROUP) {
+        for g in 0..n.div_ceil(panels.group_size()) {
             let (lit, images) = (panels.lit(g, b), panels.group(g));
             match level {
                 // GROUP × 4 registers of sums on AVX-512 (32 registers),
@@ -75,6 +76,10 @@ pub(crate) fn x_w1<F: Float>(
     }
 }
 
+/// Registers of running sums in a one-image tile: 13, with a row's register
+/// of W1 and the pixel's value, fills the 16 registers of SSE2 and AVX2.
+const SINGLE: usize = 13;
+
 /// W1 as the tiles read it: `d` rows of `hp` numbers.
 #[derive(Clone, Copy)]
 struct W1<'a, F> {
@@ -85,8 +90,9 @@ struct W1<'a, F> {
 
 impl<F: Float> W1<'_, F> {
     /// Every hidden unit of the `images` (rows of x and of a1) over the
-    /// pixels `lit`: tiles of R registers while they fit, then of one. A
-    /// group smaller than [`GROUP`] (the last) goes one image at a time.
+    /// pixels `lit`. A group of [`GROUP`]: tiles of R registers while they
+    /// fit, then narrower. Fewer images (groups of one, or the last group):
+    /// one image at a time, in tiles of up to [`SINGLE`] registers.
     #[inline(always)]
     fn hidden_group<V: Vector<F>, const R: usize>(
         &self,
@@ -101,44 +107,73 @@ impl<F: Float> W1<'_, F> {
         // pixel, read without a bounds check; every index in `lit` is below
         // d (`Panels` lists only pixels of its images, and `x_w1`
         // checked that those have d pixels). Lanes come in whole registers:
-        // hp is a multiple of one 64-byte register of F, so of every V::N.
+        // hp is a multiple of every V::N of its level.
         let rows = x.len() / d.max(1);
         assert!(images.iter().all(|&s| (s as usize) < rows) && a1.len() >= rows * hp);
         assert!(self.w.len() >= d * hp && hp.is_multiple_of(V::N) && images.len() <= GROUP);
-        let mut lane = 0;
-        while lane < hp {
-            // R registers while they fit, then what is left (1 to R − 1).
-            let r = ((hp - lane) / V::N).min(R);
-            macro_rules! tile {
-                ($r:tt) => {
-                    // SAFETY: the tiles read the rows `images` of x, pixels
-                    // below d, and units lane..lane + r·V::N ≤ hp of W1 and
-                    // of a1's rows `images`, all inside the slices (asserted
-                    // above); the level is supported
-                    // (asserted in `x_w1`), so the processor has V's
-                    // instructions.
-                    unsafe {
-                        if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
+        if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
+            let mut lane = 0;
+            while lane < hp {
+                // R registers while they fit, then what is left (1 to R − 1).
+                let r = ((hp - lane) / V::N).min(R);
+                macro_rules! tile {
+                    ($r:tt) => {
+                        // SAFETY: the tiles read the rows `images` of x,
+                        // pixels below d, and units lane..lane + r·V::N ≤ hp
+                        // of W1 and of a1's rows `images`, all inside the
+                        // slices (asserted above); the level is supported
+                        // (asserted in `x_w1`), so the processor has V's
+                        // instructions.
+                        unsafe {
                             if hp == 64 {
                                 self.hidden_tile::<V, GROUP, $r, 64>(x, group, lit, scale, lane, a1)
                             } else {
                                 self.hidden_tile::<V, GROUP, $r, 0>(x, group, lit, scale, lane, a1)
                             }
-                        } else {
-                            for s in images {
-                                self.hidden_tile::<V, 1, $r, 0>(x, &[*s], lit, scale, lane, a1)
-                            }
                         }
-                    }
-                };
+                    };
+                }
+                match r {
+                    _ if r == R => tile!(R),
+                    3 => tile!(3),
+                    2 => tile!(2),
+                    _ => tile!(1),
+                }
+                lane += r * V::N;
             }
-            match r {
-                _ if r == R => tile!(R),
-                3 => tile!(3),
-                2 => tile!(2),
-                _ => tile!(1),
+            return;
+        }
+        // The registers of hidden units split into as few tiles as fit
+        // SINGLE, as even as can be (16 → 8 + 8).
+        let regs = hp / V::N;
+        let tiles = regs.div_ceil(SINGLE);
+        for &s in images {
+            let mut lane = 0;
+            for t in 0..tiles {
+                let r = (regs - lane / V::N).div_ceil(tiles - t);
+                macro_rules! tile {
+                    ($r:tt) => {
+                        // SAFETY: as above, for the row `s` (in `images`).
+                        unsafe { self.hidden_tile::<V, 1, $r, 0>(x, &[s], lit, scale, lane, a1) }
+                    };
+                }
+                match r {
+                    13 => tile!(13),
+                    12 => tile!(12),
+                    11 => tile!(11),
+                    10 => tile!(10),
+                    9 => tile!(9),
+                    8 => tile!(8),
+                    7 => tile!(7),
+                    6 => tile!(6),
+                    5 => tile!(5),
+                    4 => tile!(4),
+                    3 => tile!(3),
+                    2 => tile!(2),
+                    _ => tile!(1),
+                }
+                lane += r * V::N;
             }
-            lane += r * V::N;
         }
     }
 

@@ -10,11 +10,50 @@ fn the_books_example_lists_as_the_module_says() {
     testing::at_each_level(|level| {
         let mut p = Panels::default();
         p.build(level, &x, &[7u8, 7, 3], 3, 4, 2); // labels 7, 7, 3; blocks of 2 pixels
-        // Class 3 first; in class 7, image 1 (one lit pixel) before image 0 (two).
-        assert_eq!(p.group(0), &[2, 1, 0], "{level:?}");
-        assert_eq!(p.lit(0, 0), &[0], "{level:?}"); // block 0 (pixels 0, 1): pixel 0 is lit
-        assert_eq!(p.lit(0, 1), &[2, 3], "{level:?}"); // block 1 (pixels 2, 3): both
+        lists_exactly_the_lit_pixels(&p, &x, 4, level);
+        if p.group_size() == GROUP {
+            // Class 3 first; in class 7, image 1 (one lit pixel) before image 0 (two).
+            assert_eq!(p.group(0), &[2, 1, 0], "{level:?}");
+            assert_eq!(p.lit(0, 0), &[0], "{level:?}"); // block 0 (pixels 0, 1): pixel 0 is lit
+            assert_eq!(p.lit(0, 1), &[2, 3], "{level:?}"); // block 1 (pixels 2, 3): both
+        } else {
+            // One image a group, in order: each its own pixels.
+            assert_eq!(p.group_size(), 1, "{level:?}");
+            assert_eq!([p.group(0), p.group(1), p.group(2)], [[0], [1], [2]]);
+            assert_eq!(
+                (p.lit(0, 0), p.lit(0, 1)),
+                (&[][..], &[2, 3][..]),
+                "{level:?}"
+            );
+            assert_eq!((p.lit(1, 0), p.lit(1, 1)), (&[0][..], &[][..]), "{level:?}");
+            assert!(
+                p.lit(2, 0).is_empty() && p.lit(2, 1).is_empty(),
+                "{level:?}"
+            );
+        }
     });
+}
+
+/// Every image in exactly one group, and each (group, block) listing, in
+/// order, exactly the pixels of the block that one of the group's images
+/// lights.
+fn lists_exactly_the_lit_pixels(p: &Panels, x: &[u8], d: usize, level: Level) {
+    let n = p.n();
+    assert_eq!(p.group_size(), group_for(level), "{level:?}");
+    let groups = n.div_ceil(p.group_size());
+    let mut seen: Vec<u32> = (0..groups).flat_map(|g| p.group(g).to_vec()).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..n as u32).collect::<Vec<_>>(), "{level:?}");
+    let block = p.block;
+    for g in 0..groups {
+        for b in 0..p.blocks() {
+            let want: Vec<u32> = (b * block..((b + 1) * block).min(d))
+                .filter(|&i| p.group(g).iter().any(|&s| x[s as usize * d + i] != 0))
+                .map(|i| i as u32)
+                .collect();
+            assert_eq!(p.lit(g, b), &want[..], "{level:?} group {g} block {b}");
+        }
+    }
 }
 
 #[test]
@@ -37,26 +76,36 @@ fn listed_when_any_image_lights_it(level: Level) {
     labels[GROUP..].fill(9);
     let mut p = Panels::default();
     p.build(level, &x, &labels, n, 5, 2);
-    let mut first: Vec<u32> = (0..GROUP as u32)
-        .filter(|&s| s != 0 && s < GROUP as u32 - 2)
-        .collect();
-    first.extend([0, GROUP as u32 - 2, GROUP as u32 - 1]);
-    assert_eq!(p.group(0), &first[..]);
-    assert_eq!(p.group(1), &[GROUP as u32, GROUP as u32 + 1]);
     assert_eq!(p.blocks(), 3);
-    assert_eq!(p.lit(0, 0), &[0]);
-    assert_eq!(p.lit(0, 1), &[3]);
-    assert!(p.lit(0, 2).is_empty());
-    assert!(p.lit(1, 0).is_empty() && p.lit(1, 1).is_empty());
-    assert_eq!(p.lit(1, 2), &[4]);
-    // Without labels, the images go by lit pixels, then position.
+    lists_exactly_the_lit_pixels(&p, &x, 5, level);
     let mut q = Panels::default();
     q.build(level, &x, &[] as &[u8], n, 5, 2);
-    let dark = (0..n as u32).filter(|&s| ![0, GROUP - 2, GROUP - 1, n - 1].contains(&(s as usize)));
-    let order: Vec<u32> = dark
-        .chain([0, GROUP as u32 - 2, GROUP as u32 - 1, n as u32 - 1])
-        .collect();
-    assert_eq!([q.group(0), q.group(1)].concat(), order);
+    lists_exactly_the_lit_pixels(&q, &x, 5, level);
+    if p.group_size() == GROUP {
+        let mut first: Vec<u32> = (0..GROUP as u32)
+            .filter(|&s| s != 0 && s < GROUP as u32 - 2)
+            .collect();
+        first.extend([0, GROUP as u32 - 2, GROUP as u32 - 1]);
+        assert_eq!(p.group(0), &first[..]);
+        assert_eq!(p.group(1), &[GROUP as u32, GROUP as u32 + 1]);
+        assert_eq!(p.lit(0, 0), &[0]);
+        assert_eq!(p.lit(0, 1), &[3]);
+        assert!(p.lit(0, 2).is_empty());
+        assert!(p.lit(1, 0).is_empty() && p.lit(1, 1).is_empty());
+        assert_eq!(p.lit(1, 2), &[4]);
+        // Without labels, the images go by lit pixels, then position.
+        let dark =
+            (0..n as u32).filter(|&s| ![0, GROUP - 2, GROUP - 1, n - 1].contains(&(s as usize)));
+        let order: Vec<u32> = dark
+            .chain([0, GROUP as u32 - 2, GROUP as u32 - 1, n as u32 - 1])
+            .collect();
+        assert_eq!([q.group(0), q.group(1)].concat(), order);
+    } else {
+        // One image a group, in order.
+        assert_eq!(p.group(0), &[0]);
+        assert_eq!(p.lit(0, 1), &[3]);
+        assert_eq!(p.lit(n - 1, 2), &[4]);
+    }
     // Rebuilt for other images, nothing of the old list remains.
     p.build(level, &[0, 0, 3], &[] as &[u8], 1, 3, 8);
     assert_eq!((p.n(), p.d(), p.blocks()), (1, 3, 1));
@@ -98,6 +147,7 @@ fn the_vector_lists_equal_the_plain_ones() {
                     block,
                     order,
                     blocks: d.div_ceil(block),
+                    group: GROUP,
                     ..Default::default()
                 };
                 plain.pixels.resize(n.div_ceil(GROUP) * d + 16, 0);
@@ -153,8 +203,9 @@ fn large_classes_sort_as_small_ones() {
     let small: Vec<usize> = (0..n).map(|_| (rng.uniform() * 3.0) as usize).collect();
     let large: Vec<usize> = small.iter().map(|&c| c + (1 << 20)).collect();
     let (mut a, mut b) = (Panels::default(), Panels::default());
-    a.build(Level::Baseline, &x, &small, n, d, 4);
-    b.build(Level::Baseline, &x, &large, n, d, 4);
+    // (Groups of GROUP sort their images; groups of one keep them in order.)
+    a.sort_into_groups(&x, &small, n, d, false);
+    b.sort_into_groups(&x, &large, n, d, false);
     assert_eq!(a.order(), b.order());
     // Sorted by class, then lit pixels, then position.
     let lit = |s: u32| x[s as usize * d..][..d].iter().filter(|&&p| p != 0).count();
@@ -169,4 +220,33 @@ fn blocks_fit_the_cache() {
     assert_eq!(Panels::block_for(64, 4), 96);
     assert_eq!(Panels::block_for(64, 8), 48);
     assert_eq!(Panels::block_for(100_000, 8), 8);
+}
+
+/// Eight pixels at a time list what one at a time would, over every
+/// start, end and mix of lit and dark bytes (128 and 255 included: the
+/// top bit alone, and all bits).
+#[test]
+fn lit_pixels_eight_at_a_time_are_those_one_at_a_time() {
+    let mut rng = crate::random::Rng::new(11);
+    for case in 0..400 {
+        let len = case % 67;
+        let row: Vec<u8> = (0..len)
+            .map(|_| match (rng.uniform() * 5.0) as u32 {
+                0 => 128,
+                1 => 255,
+                2 => 1 + (rng.uniform() * 254.0) as u8,
+                _ => 0,
+            })
+            .collect();
+        for from in 0..len.min(9) {
+            let to = len - (case % 3).min(len - from);
+            let mut pixels = vec![u32::MAX; len + 8];
+            let n = append_lit(&row, from, to, &mut pixels, 0);
+            let want: Vec<u32> = (from..to)
+                .filter(|&i| row[i] != 0)
+                .map(|i| i as u32)
+                .collect();
+            assert_eq!(&pixels[..n], &want[..], "row {row:?} from {from} to {to}");
+        }
+    }
 }

@@ -14,9 +14,9 @@ use crate::random::Rng;
 /// hidden units padded to hp, against the same sums term by term (fused
 /// where the level fuses): every tile shape and every leftover row and
 /// pixel is exercised.
-fn tiled_products_match<F: Float>(level: Level, h: usize) {
+fn tiled_products_match<F: Float>(level: Level, h: usize, pad_bytes: usize) {
     let mut rng = Rng::new(4);
-    let pad = 64 / std::mem::size_of::<F>();
+    let pad = pad_bytes / std::mem::size_of::<F>();
     let (n, d, hp) = (10, 37, h.div_ceil(pad) * pad);
     let mut w1 = vec![F::ZERO; d * hp];
     let mut b1 = vec![F::ZERO; hp];
@@ -87,11 +87,15 @@ fn tiled_products_match<F: Float>(level: Level, h: usize) {
 #[test]
 fn the_tiled_products_equal_plain_sums() {
     // Hidden layers whose padded width leaves every tail of 1, 2 or 3
-    // registers after the wide tiles, in both precisions.
+    // registers after the wide tiles, and one, two or three tiles of one
+    // image or one pixel, in both precisions; padded to 64 bytes and to
+    // the level's own register (as the engine pads for the level in use).
     testing::at_each_level(|level| {
-        for h in [5, 16, 40, 50, 63, 80, 100] {
-            tiled_products_match::<f32>(level, h);
-            tiled_products_match::<f64>(level, h);
+        for pad_bytes in [64, level.register_bytes()] {
+            for h in [5, 16, 40, 50, 63, 80, 100, 120] {
+                tiled_products_match::<f32>(level, h, pad_bytes);
+                tiled_products_match::<f64>(level, h, pad_bytes);
+            }
         }
     });
 }

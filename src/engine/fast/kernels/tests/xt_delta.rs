@@ -30,7 +30,7 @@ fn the_vector_sample_lists_equal_the_plain_ones() {
         for &(first, groups) in &[(0, 1), (3, 31), (0, 32), (17, 33), (1, 70), (0, 75)] {
             let size = groups * (n + 1) + 16;
             let (mut plain, mut vector) = (vec![u32::MAX; size], vec![u32::MAX; size]);
-            sample_lists(&x, n, d, first, groups, &mut plain);
+            sample_lists::<PIXELS>(&x, n, d, first, groups, &mut plain);
             // SAFETY: AVX-512 was detected; first + 4·groups ≤ d, and
             // the lists have the room it needs.
             unsafe { sample_lists_avx512(&x, n, d, first, groups, &mut vector) };
