@@ -106,6 +106,20 @@ fn with_values<T: numpy::Element + Copy, R>(
     }
 }
 
+/// `f` on `a`'s values as f64 in row-major order: read in place when they
+/// are float64 (dtype `dtype`), else converted first (`a.astype("float64")`).
+fn with_f64<R>(
+    a: &Bound<'_, PyUntypedArray>,
+    dtype: &str,
+    f: impl FnOnce(&[f64]) -> R,
+) -> PyResult<R> {
+    if dtype == "float64" {
+        return with_values(a.cast::<PyArrayDyn<f64>>()?, f);
+    }
+    let owned = astype(a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
+    with_values(&owned, f)
+}
+
 /// A shape as Python writes it: `(784, 50)`, `(50,)`.
 pub fn shape_text(shape: &[usize]) -> String {
     match shape {
@@ -189,32 +203,23 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
                 }
             })??
         }
-        b'f' | b'i' | b'u' | b'b' => {
-            let owned;
-            let a = if dtype == "float64" {
-                a.cast::<PyArrayDyn<f64>>()?
-            } else {
-                owned = astype(&a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
-                &owned
-            };
-            with_values(a, |v| {
-                type Value = fn(f64) -> f64;
-                let tables: [(Value, f64); 3] = [
-                    (|k| k / 255.0, 255.0),
-                    (|k| f64::from(k as f32 / 255.0), 255.0),
-                    (|k| k, 1.0),
-                ];
-                for (value, scale) in tables {
-                    if let Some(bytes) = as_bytes(v, scale, value) {
-                        return Ok(Pixels::Bytes {
-                            bytes,
-                            values: Box::new(std::array::from_fn(|k| value(k as f64))),
-                        });
-                    }
+        b'f' | b'i' | b'u' | b'b' => with_f64(&a, &dtype, |v| {
+            type Value = fn(f64) -> f64;
+            let tables: [(Value, f64); 3] = [
+                (|k| k / 255.0, 255.0),
+                (|k| f64::from(k as f32 / 255.0), 255.0),
+                (|k| k, 1.0),
+            ];
+            for (value, scale) in tables {
+                if let Some(bytes) = as_bytes(v, scale, value) {
+                    return Ok(Pixels::Bytes {
+                        bytes,
+                        values: Box::new(std::array::from_fn(|k| value(k as f64))),
+                    });
                 }
-                floats(v.to_vec(), n, d, single, name)
-            })??
-        }
+            }
+            floats(v.to_vec(), n, d, single, name)
+        })??,
         _ => {
             return Err(PyTypeError::new_err(format!(
                 "{name} has dtype {dtype}: give real numbers (float32, float64 or integers)"
@@ -272,14 +277,7 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
                 "{name} has dtype {dtype}: one-hot rows must be numbers"
             )));
         }
-        let owned;
-        let a = if dtype == "float64" {
-            a.cast::<PyArrayDyn<f64>>()?
-        } else {
-            owned = astype(&a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
-            &owned
-        };
-        return with_values(a, |v| {
+        return with_f64(&a, &dtype, |v| {
             v.chunks_exact(k)
                 .enumerate()
                 .map(|(row, r)| {
