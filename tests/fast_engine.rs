@@ -347,7 +347,8 @@ fn a_step_equals_forward_backward_then_sgd_update() {
 
 /// The helper thread's copy of the network stays equal to the network
 /// through every kind of step: backprop, both numerical gradients, a loss
-/// pass with and without a gradient before it, evaluation.
+/// pass with and without a gradient before it, evaluation, new parameters
+/// set (each copy written by its own thread).
 #[test]
 fn the_helpers_copy_of_the_network_stays_equal() {
     fn check<F: manabi::engine::testing::Float>() {
@@ -372,6 +373,9 @@ fn the_helpers_copy_of_the_network_stays_equal() {
             engine.loss();
             engine.accuracy(&data.test);
             assert!(engine.mirror_agrees(), "{} step {i}", F::NAME);
+            let other = net(4, Activation::Sigmoid, 10 + i as u64).params;
+            engine.set_params(&other);
+            assert!(engine.mirror_agrees(), "{} step {i}: set", F::NAME);
         }
         assert_ne!(engine.net().params, start, "{}: nothing moved", F::NAME);
     }

@@ -11,24 +11,68 @@
 //! twice: for any processor ([`as_bytes_scalar`]) and for AVX2, used where
 //! the processor has it (checked at run time). Both give the same bytes:
 //! `floor`, `max`, `min`, `==` and the conversion are exact, and nothing is
-//! fused (a test compares them on every value class).
+//! fused (a test compares them on every value class). From [`PARALLEL`]
+//! values on, chunks of [`GRAIN`] are matched by the threads of the pool:
+//! each byte depends on its own value only, so the answer is the same.
+
+use rayon::prelude::*;
+
+pub mod pool;
+
+/// Values from which an array is matched by the pool's threads (a whole
+/// split, such as 60,000 images: 47 million values, read from memory).
+pub const PARALLEL: usize = 1 << 20;
+
+/// Values per parallel chunk (a multiple of the 256 of [`matched`]).
+const GRAIN: usize = 1 << 16;
 
 /// Bytes for `values` when every one of them is `value(k)` for the k
 /// nearest `v · scale` (0 ≤ k ≤ 255); `None` if any is not. (−0 reads as 0,
-/// which changes no sum.) On AVX2 where the processor has it.
-pub fn as_bytes<T: Pixel>(
+/// which changes no sum.) On AVX2 where the processor has it; a large
+/// array (a whole split) in chunks on every thread of the pool, into a
+/// buffer reused from an earlier call ([`pool`]).
+pub fn as_bytes<T: Pixel + Sync>(
+    values: &[T],
+    scale: T,
+    value: impl Fn(T) -> T + Copy + Sync,
+) -> Option<Vec<u8>> {
+    let mut bytes = pool::take(values.len());
+    let one = |v: &[T], out: &mut [u8]| matched_here(v, scale, value, out);
+    let ok = if values.len() < PARALLEL {
+        one(values, &mut bytes)
+    } else {
+        values
+            .par_chunks(GRAIN)
+            .zip(bytes.par_chunks_mut(GRAIN))
+            .all(|(v, out)| one(v, out))
+    };
+    if ok {
+        Some(bytes)
+    } else {
+        pool::give(bytes);
+        None
+    }
+}
+
+/// [`matched`] on AVX2 where this processor has it.
+fn matched_here<T: Pixel>(
     values: &[T],
     scale: T,
     value: impl Fn(T) -> T + Copy,
-) -> Option<Vec<u8>> {
+    out: &mut [u8],
+) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if let Some(answer) = as_bytes_avx2(values, scale, value) {
-        return answer;
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `matched_avx2` may run AVX2 instructions (its only
+        // requirement), and the line above checked at run time that
+        // this processor has them.
+        return unsafe { matched_avx2(values, scale, value, out) };
     }
-    as_bytes_scalar(values, scale, value)
+    matched(values, scale, value, out)
 }
 
 /// [`as_bytes`] compiled for any processor of the target.
+#[cfg(test)]
 pub fn as_bytes_scalar<T: Pixel>(
     values: &[T],
     scale: T,
@@ -40,7 +84,7 @@ pub fn as_bytes_scalar<T: Pixel>(
 
 /// [`as_bytes`] compiled for AVX2: `Some(answer)` where this processor has
 /// AVX2, `None` (nothing computed) where it does not.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(test, target_arch = "x86_64"))]
 pub fn as_bytes_avx2<T: Pixel>(
     values: &[T],
     scale: T,

@@ -106,6 +106,20 @@ fn with_values<T: numpy::Element + Copy, R>(
     }
 }
 
+/// `f` on `a`'s values as f64 in row-major order: read in place when they
+/// are float64 (dtype `dtype`), else converted first (`a.astype("float64")`).
+fn with_f64<R>(
+    a: &Bound<'_, PyUntypedArray>,
+    dtype: &str,
+    f: impl FnOnce(&[f64]) -> R,
+) -> PyResult<R> {
+    if dtype == "float64" {
+        return with_values(a.cast::<PyArrayDyn<f64>>()?, f);
+    }
+    let owned = astype(a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
+    with_values(&owned, f)
+}
+
 /// A shape as Python writes it: `(784, 50)`, `(50,)`.
 pub fn shape_text(shape: &[usize]) -> String {
     match shape {
@@ -189,32 +203,23 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
                 }
             })??
         }
-        b'f' | b'i' | b'u' | b'b' => {
-            let owned;
-            let a = if dtype == "float64" {
-                a.cast::<PyArrayDyn<f64>>()?
-            } else {
-                owned = astype(&a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
-                &owned
-            };
-            with_values(a, |v| {
-                type Value = fn(f64) -> f64;
-                let tables: [(Value, f64); 3] = [
-                    (|k| k / 255.0, 255.0),
-                    (|k| f64::from(k as f32 / 255.0), 255.0),
-                    (|k| k, 1.0),
-                ];
-                for (value, scale) in tables {
-                    if let Some(bytes) = as_bytes(v, scale, value) {
-                        return Ok(Pixels::Bytes {
-                            bytes,
-                            values: Box::new(std::array::from_fn(|k| value(k as f64))),
-                        });
-                    }
+        b'f' | b'i' | b'u' | b'b' => with_f64(&a, &dtype, |v| {
+            type Value = fn(f64) -> f64;
+            let tables: [(Value, f64); 3] = [
+                (|k| k / 255.0, 255.0),
+                (|k| f64::from(k as f32 / 255.0), 255.0),
+                (|k| k, 1.0),
+            ];
+            for (value, scale) in tables {
+                if let Some(bytes) = as_bytes(v, scale, value) {
+                    return Ok(Pixels::Bytes {
+                        bytes,
+                        values: Box::new(std::array::from_fn(|k| value(k as f64))),
+                    });
                 }
-                floats(v.to_vec(), n, d, single, name)
-            })??
-        }
+            }
+            floats(v.to_vec(), n, d, single, name)
+        })??,
         _ => {
             return Err(PyTypeError::new_err(format!(
                 "{name} has dtype {dtype}: give real numbers (float32, float64 or integers)"
@@ -272,20 +277,15 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
                 "{name} has dtype {dtype}: one-hot rows must be numbers"
             )));
         }
-        let a = astype(&a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
-        return with_values(&a, |v| {
+        return with_f64(&a, &dtype, |v| {
             v.chunks_exact(k)
                 .enumerate()
                 .map(|(row, r)| {
-                    let ones: Vec<usize> = (0..k).filter(|&c| r[c] == 1.0).collect();
-                    let zeros = r.iter().filter(|&&x| x == 0.0).count();
-                    if ones.len() == 1 && zeros == k - 1 {
-                        Ok(ones[0])
-                    } else {
-                        Err(PyValueError::new_err(format!(
+                    one_hot_label(r).ok_or_else(|| {
+                        PyValueError::new_err(format!(
                             "{name}[{row}] is not one-hot (a single 1, zeros elsewhere): {r:?}"
-                        )))
-                    }
+                        ))
+                    })
                 })
                 .collect::<PyResult<Vec<usize>>>()
         })?;
@@ -296,23 +296,48 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
              or give one-hot rows of shape ({n}, {k})"
         )));
     }
+    let check = |i: usize, label: i64| {
+        usize::try_from(label)
+            .ok()
+            .filter(|&l| l < k)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "{name}[{i}] is {label}: a label must be 0 to {} (the network has {k} classes)",
+                    k - 1
+                ))
+            })
+    };
+    if dtype == "uint8" {
+        let a = a.cast::<PyArrayDyn<u8>>()?;
+        return with_values(a, |v| {
+            v.iter()
+                .enumerate()
+                .map(|(i, &label)| check(i, i64::from(label)))
+                .collect::<PyResult<Vec<usize>>>()
+        })?;
+    }
     let a = astype(&a, "int64")?.cast_into::<PyArrayDyn<i64>>()?;
     with_values(&a, |v| {
         v.iter()
             .enumerate()
-            .map(|(i, &label)| {
-                usize::try_from(label)
-                    .ok()
-                    .filter(|&l| l < k)
-                    .ok_or_else(|| {
-                        PyValueError::new_err(format!(
-                            "{name}[{i}] is {label}: a label must be 0 to {} (the network has {k} classes)",
-                            k - 1
-                        ))
-                    })
-            })
+            .map(|(i, &label)| check(i, label))
             .collect::<PyResult<Vec<usize>>>()
     })?
+}
+
+/// The class of a one-hot row: where its single 1 is, when every other
+/// value is 0.
+fn one_hot_label(row: &[f64]) -> Option<usize> {
+    let (mut at, mut ones, mut zeros) = (0, 0, 0);
+    for (c, &x) in row.iter().enumerate() {
+        if x == 1.0 {
+            at = c;
+            ones += 1;
+        } else if x == 0.0 {
+            zeros += 1;
+        }
+    }
+    (ones == 1 && zeros == row.len() - 1).then_some(at)
 }
 
 /// Copies `params` (a dict of W1, b1, W2, b2) into `into`, whose shapes

@@ -25,6 +25,7 @@ use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
 use manabi::functions::Target;
 use manabi::{Activation, Params, TwoLayerNet};
 
+use crate::bytes::pool;
 use crate::input::{Images, Pixels, images, labels, read_params};
 
 /// The network's engine and its parameters, as last handed over.
@@ -42,7 +43,13 @@ struct Inner {
     /// `gradient(x_batch, t_batch)`: the same batch is not loaded again,
     /// and the engine's forward pass reuses the lit pixels it listed.
     batch: Option<Split>,
+    /// The splits of the last accuracy calls, the latest first (at most
+    /// [`SPLITS`]).
+    splits: Vec<Split>,
 }
+
+/// Splits kept for accuracy: the book evaluates two, train and test.
+const SPLITS: usize = 2;
 
 /// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
 #[pyclass(module = "manabi._manabi", frozen)]
@@ -117,9 +124,26 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                     .map_err(|e| PyValueError::new_err(e.to_string()))
             };
             if let Task::Accuracy = task {
-                return Ok(Answer::Number(
-                    engine.accuracy(&split(bytes, labels, &values)?),
-                ));
+                // The same images as an earlier call, as the book's script
+                // evaluates them every epoch: that split, and the buffer
+                // just filled back to the pool for the next call.
+                let splits = &mut inner.splits;
+                let at = splits.iter().position(|s| {
+                    s.images() == bytes
+                        && s.labels() == labels
+                        && s.pixel_values() == Some(&*values)
+                });
+                let split = match at {
+                    Some(at) => {
+                        pool::give(bytes);
+                        splits.remove(at)
+                    }
+                    None => split(bytes, labels, &values)?,
+                };
+                let accuracy = engine.accuracy(&split);
+                splits.insert(0, split);
+                splits.truncate(SPLITS);
+                return Ok(Answer::Number(accuracy));
             }
             let loaded = inner.batch.as_ref().is_some_and(|b| {
                 b.images() == bytes && b.labels() == labels && b.pixel_values() == Some(&*values)
@@ -210,6 +234,7 @@ impl Net {
                 all: Vec::new(),
                 engine_current: false,
                 batch: None,
+                splits: Vec::new(),
             }),
         })
     }
@@ -294,7 +319,10 @@ impl Net {
     fn path_for(&self, x: &Bound<'_, PyAny>) -> PyResult<&'static str> {
         let x = images(x, self.sizes.0, "x")?;
         Ok(match x.pixels {
-            Pixels::Bytes { .. } => "fast",
+            Pixels::Bytes { bytes, .. } => {
+                pool::give(bytes);
+                "fast"
+            }
             Pixels::Floats(_) => "reference",
         })
     }

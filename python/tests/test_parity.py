@@ -160,3 +160,43 @@ def test_images_changed_in_place_are_read_again(mnist):
     # The same bytes standing for other values are another batch too.
     raw = np.rint(xb * 255).astype(np.uint8)
     assert abs(ours.loss(raw, tb) - theirs.loss(raw, tb)) < 1e-12
+
+
+def test_the_loaded_batch_given_again_is_read_as_given(mnist):
+    (x, t), _ = mnist
+    ours, theirs = pair(9)
+    xb, tb = x[200:300].copy(), t[200:300]
+    ours.gradient(xb, tb)
+    assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    # The same images with other labels, and one image of them as (784,).
+    rolled = np.roll(tb, 1, axis=0)
+    assert abs(ours.loss(xb, rolled) - theirs.loss(xb, rolled)) < 1e-12
+    ours.loss(xb[:1], tb[:1])
+    assert abs(ours.loss(xb[0], tb[0]) - theirs.loss(xb[0], tb[0])) < 1e-12
+    # One value changed in place to one that is not k / 255: computed by
+    # the reference code, and still the book's number.
+    ours.loss(xb, tb)
+    xb[5, 300] = 0.5
+    assert ours.engine_for(xb) == "reference"
+    assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+    g_ours, g_theirs = ours.gradient(xb, tb), theirs.gradient(xb, tb)
+    assert worst(g_ours, g_theirs) < 1e-12
+
+
+def test_accuracy_on_a_split_given_again_or_changed_in_place(mnist):
+    (x, t), (x_test, t_test) = mnist
+    ours = manabi.train(iters_num=300, progress=False).network
+    theirs = book.TwoLayerNet(784, 50, 10)
+    theirs.params = {k: v.copy() for k, v in ours.params.items()}
+    # 3,000 images: over a million values, converted in parallel chunks.
+    xs, ts = x[:3000].copy(), t[:3000].copy()
+    first = ours.accuracy(xs, ts)
+    assert first == theirs.accuracy(xs, ts) and first > 0.5
+    ours.accuracy(x_test, t_test)
+    assert ours.accuracy(xs, ts) == first
+    # Other labels for the same images, then other images in the same array.
+    rolled = np.roll(ts, 1, axis=0)
+    assert ours.accuracy(xs, rolled) == theirs.accuracy(xs, rolled) < first - 0.2
+    xs[::2] = xs[1::2]
+    changed = ours.accuracy(xs, ts)
+    assert changed == theirs.accuracy(xs, ts) < first - 0.2

@@ -128,3 +128,17 @@ fn k_over_255_gives_k() {
     assert_eq!(as_bytes(&x, 255.0, |k| k / 255.0), Some(want));
     assert_eq!(as_bytes(&[0.5f32], 255.0, |k| k / 255.0), None);
 }
+
+#[test]
+fn a_large_array_matched_in_parallel_chunks_alike() {
+    let n = PARALLEL + 3 * 784 + 5;
+    let x: Vec<f32> = (0..n).map(|i| ((i * 7919) % 256) as f32 / 255.0).collect();
+    let want = as_bytes_scalar(&x, 255.0, |k| k / 255.0);
+    assert!(want.is_some());
+    assert_eq!(as_bytes(&x, 255.0, |k| k / 255.0), want);
+    for at in [0, n / 2, n - 1] {
+        let mut odd = x.clone();
+        odd[at] = 0.5;
+        assert_eq!(as_bytes(&odd, 255.0, |k| k / 255.0), None, "0.5 at {at}");
+    }
+}

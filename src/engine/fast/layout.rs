@@ -117,19 +117,34 @@ impl<F: Float> FastNet<F> {
     pub fn set_params(&mut self, params: &Params) {
         self.amx.clear();
         let (h, hp, k) = (self.h, self.hp, self.k);
-        let convert = |to: &mut [F], from: ndarray::ArrayView1<'_, f64>| {
+        // Slice to slice, so the copy runs on vector registers (an
+        // ndarray row iterator goes a number at a time).
+        let convert = |to: &mut [F], from: &[f64]| {
             for (t, &f) in to.iter_mut().zip(from) {
                 *t = F::from_f64(f);
             }
         };
-        for (row, from) in self.w1.chunks_exact_mut(hp.max(1)).zip(params.w1.rows()) {
+        let w1 = params.w1.as_standard_layout();
+        let w1 = w1.as_slice().expect("standard layout");
+        for (row, from) in self
+            .w1
+            .chunks_exact_mut(hp.max(1))
+            .zip(w1.chunks_exact(h.max(1)))
+        {
             convert(&mut row[..h], from);
         }
-        for (row, from) in self.w2.chunks_exact_mut(k.max(1)).zip(params.w2.rows()) {
-            convert(row, from);
-        }
-        convert(&mut self.b1[..h], params.b1.view());
-        convert(&mut self.b2, params.b2.view());
+        // W2's first h rows of k are all of the book's W2, in its order.
+        let w2 = params.w2.as_standard_layout();
+        convert(
+            &mut self.w2[..h * k],
+            w2.as_slice().expect("standard layout"),
+        );
+        let (b1, b2) = (
+            params.b1.as_standard_layout(),
+            params.b2.as_standard_layout(),
+        );
+        convert(&mut self.b1[..h], b1.as_slice().expect("standard layout"));
+        convert(&mut self.b2, b2.as_slice().expect("standard layout"));
     }
 
     /// Back to the book's f64 network.
@@ -148,11 +163,13 @@ impl<F: Float> FastNet<F> {
     fn params_of(&self, [w1, b1, w2, b2]: [&[F]; 4]) -> Params {
         let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
         let f64s = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
-        let w1: Vec<f64> = w1
-            .chunks_exact(hp.max(1))
-            .take(d)
-            .flat_map(|row| row[..h].iter().map(|x| x.to_f64()))
-            .collect();
+        // A row at a time into one vector (a flat_map would go a number at
+        // a time, checking the room left at each).
+        let mut w1_f64 = Vec::with_capacity(d * h);
+        for row in w1.chunks_exact(hp.max(1)).take(d) {
+            w1_f64.extend(row[..h].iter().map(|x| x.to_f64()));
+        }
+        let w1 = w1_f64;
         Params {
             w1: Array2::from_shape_vec((d, h), w1).expect("d rows of h"),
             b1: Array1::from(f64s(&b1[..h])),

@@ -206,8 +206,10 @@ impl<F: Float> Engine for FastEngine<F> {
             (net.d, net.h, net.k),
             "set_params: other sizes"
         );
-        // Both copies, so they stay equal; the batch's lit pixels stay listed.
-        self.net.set_params(params);
-        self.mirror.set_params(params);
+        // Both copies, so they stay equal, each written by the thread that
+        // reads it (the mirror by the helper, into its own cache); the
+        // batch's lit pixels stay listed.
+        let (net, mirror) = (&mut self.net, &mut self.mirror);
+        team::join(|| net.set_params(params), || mirror.set_params(params));
     }
 }
