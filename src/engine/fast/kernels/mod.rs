@@ -231,6 +231,31 @@ macro_rules! kernel {
 }
 pub(crate) use kernel;
 
+/// `$tile!(R)` for the register count `$r`, 1 to 13, known only at run
+/// time: each count is a tile compiled of its own (its sums in R
+/// registers), and this picks it. `$tile` is a macro in scope where this is
+/// used, taking the count as a literal.
+macro_rules! with_registers {
+    ($r:expr, $tile:ident) => {
+        match $r {
+            13 => $tile!(13),
+            12 => $tile!(12),
+            11 => $tile!(11),
+            10 => $tile!(10),
+            9 => $tile!(9),
+            8 => $tile!(8),
+            7 => $tile!(7),
+            6 => $tile!(6),
+            5 => $tile!(5),
+            4 => $tile!(4),
+            3 => $tile!(3),
+            2 => $tile!(2),
+            _ => $tile!(1),
+        }
+    };
+}
+pub(crate) use with_registers;
+
 /// Asks for `bytes` to be brought into the caches (the second level), a
 /// line at a time, without waiting for them.
 pub(crate) fn prefetch(bytes: &[u8]) {

@@ -20,10 +20,10 @@
 //! term is fused into the sum (one rounding), with SSE2 or simd128 it is
 //! multiplied, then added.
 
-use super::Level;
 use super::float::Float;
 use super::panel::{GROUP, Panels};
 use super::vector::Vector;
+use super::{Level, with_registers};
 
 /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose
 /// lit pixels `panels` lists, at kernel level `level`; W1 is `d` rows of
@@ -157,21 +157,7 @@ impl<F: Float> W1<'_, F> {
                         unsafe { self.hidden_tile::<V, 1, $r, 0>(x, &[s], lit, scale, lane, a1) }
                     };
                 }
-                match r {
-                    13 => tile!(13),
-                    12 => tile!(12),
-                    11 => tile!(11),
-                    10 => tile!(10),
-                    9 => tile!(9),
-                    8 => tile!(8),
-                    7 => tile!(7),
-                    6 => tile!(6),
-                    5 => tile!(5),
-                    4 => tile!(4),
-                    3 => tile!(3),
-                    2 => tile!(2),
-                    _ => tile!(1),
-                }
+                with_registers!(r, tile);
                 lane += r * V::N;
             }
         }

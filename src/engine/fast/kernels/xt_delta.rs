@@ -12,9 +12,9 @@
 //! with AVX2, AVX-512 or NEON each term is fused into the sum (one
 //! rounding), with SSE2 or simd128 it is multiplied, then added.
 
-use super::Level;
 use super::float::Float;
 use super::vector::Vector;
+use super::{Level, with_registers};
 
 /// Rows `first..first + rows.len() / hp` of ∂L/∂W1 = xᵀ·da1, at kernel level
 /// `level`: for each pixel the sum over samples, in sample order, of its
@@ -147,21 +147,7 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
                     }
                 };
             }
-            match r {
-                13 => tile!(13),
-                12 => tile!(12),
-                11 => tile!(11),
-                10 => tile!(10),
-                9 => tile!(9),
-                8 => tile!(8),
-                7 => tile!(7),
-                6 => tile!(6),
-                5 => tile!(5),
-                4 => tile!(4),
-                3 => tile!(3),
-                2 => tile!(2),
-                _ => tile!(1),
-            }
+            with_registers!(r, tile);
             p += if group { P } else { 1 };
         }
         lane += r * V::N;
