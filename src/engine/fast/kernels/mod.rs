@@ -231,6 +231,19 @@ macro_rules! kernel {
 }
 pub(crate) use kernel;
 
+/// `regs` registers of hidden units in as few tiles of at most `most` as
+/// can be, as even as can be (16 → 8 + 8, 7 → 4 + 3, 25 → 13 + 12): each
+/// tile's first register and its width.
+#[inline(always)]
+pub(crate) fn even_tiles(regs: usize, most: usize) -> impl Iterator<Item = (usize, usize)> {
+    let tiles = regs.div_ceil(most.max(1));
+    (0..tiles).scan(0, move |first, t| {
+        let (at, width) = (*first, (regs - *first).div_ceil(tiles - t));
+        *first += width;
+        Some((at, width))
+    })
+}
+
 /// `$tile!(R)` for the register count `$r`, 1 to 13, known only at run
 /// time: each count is a tile compiled of its own (its sums in R
 /// registers), and this picks it. `$tile` is a macro in scope where this is

@@ -23,7 +23,7 @@
 use super::float::Float;
 use super::panel::{GROUP, Panels};
 use super::vector::Vector;
-use super::{Level, with_registers};
+use super::{Level, even_tiles, with_registers};
 
 /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose
 /// lit pixels `panels` lists, at kernel level `level`; W1 is `d` rows of
@@ -145,12 +145,9 @@ impl<F: Float> W1<'_, F> {
         }
         // The registers of hidden units split into as few tiles as fit
         // SINGLE, as even as can be (16 → 8 + 8).
-        let regs = hp / V::N;
-        let tiles = regs.div_ceil(SINGLE);
         for &s in images {
-            let mut lane = 0;
-            for t in 0..tiles {
-                let r = (regs - lane / V::N).div_ceil(tiles - t);
+            for (first, r) in even_tiles(hp / V::N, SINGLE) {
+                let lane = first * V::N;
                 macro_rules! tile {
                     ($r:tt) => {
                         // SAFETY: as above, for the row `s` (in `images`).
@@ -158,7 +155,6 @@ impl<F: Float> W1<'_, F> {
                     };
                 }
                 with_registers!(r, tile);
-                lane += r * V::N;
             }
         }
     }

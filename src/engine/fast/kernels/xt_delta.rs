@@ -14,7 +14,7 @@
 
 use super::float::Float;
 use super::vector::Vector;
-use super::{Level, with_registers};
+use super::{Level, even_tiles, with_registers};
 
 /// Rows `first..first + rows.len() / hp` of ∂L/∂W1 = xᵀ·da1, at kernel level
 /// `level`: for each pixel the sum over samples, in sample order, of its
@@ -108,11 +108,8 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     }
     // The registers of hidden units in as few tiles of at most R as can
     // be, as even as can be (16 → 8 + 8, 7 → 4 + 3).
-    let regs = hp / V::N;
-    let tiles = regs.div_ceil(R);
-    let mut lane = 0;
-    for t in 0..tiles {
-        let r = (regs - lane / V::N).div_ceil(tiles - t);
+    for (first_register, r) in even_tiles(hp / V::N, R) {
+        let lane = first_register * V::N;
         let mut p = 0;
         while p < pixels {
             let group = p + P <= pixels;
@@ -150,7 +147,6 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
             with_registers!(r, tile);
             p += if group { P } else { 1 };
         }
-        lane += r * V::N;
     }
     SAMPLE_LISTS.set(lists);
 }

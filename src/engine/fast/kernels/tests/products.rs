@@ -1,12 +1,12 @@
 //! The tiled products equal plain sums, at every kernel level this
 //! processor has.
 
-use super::Level;
 use super::float::Float;
 use super::panel::Panels;
 use super::x_w1::x_w1;
 use super::xt_delta::xt_delta;
 use super::z1_w2::W2;
+use super::{Level, even_tiles};
 use crate::engine::testing;
 use crate::random::Rng;
 
@@ -152,4 +152,30 @@ fn output_rows_equal_output_per_sample() {
         outputs_match::<f32>(level);
         outputs_match::<f64>(level);
     });
+}
+
+/// Tiles cover every register once, in order, none wider than asked, and
+/// as few and as even as can be.
+#[test]
+fn even_tiles_split_the_registers_evenly() {
+    assert_eq!(even_tiles(16, 13).collect::<Vec<_>>(), [(0, 8), (8, 8)]);
+    assert_eq!(even_tiles(7, 4).collect::<Vec<_>>(), [(0, 4), (4, 3)]);
+    assert_eq!(even_tiles(25, 13).collect::<Vec<_>>(), [(0, 13), (13, 12)]);
+    for regs in 0..60 {
+        for most in 1..15 {
+            let tiles: Vec<_> = even_tiles(regs, most).collect();
+            assert_eq!(tiles.len(), regs.div_ceil(most), "{regs} by {most}");
+            let mut next = 0;
+            for &(first, width) in &tiles {
+                assert!(
+                    first == next && width >= 1 && width <= most,
+                    "{regs} by {most}"
+                );
+                next += width;
+            }
+            assert_eq!(next, regs);
+            let widths = tiles.iter().map(|t| t.1);
+            assert!(widths.clone().max().unwrap_or(0) - widths.min().unwrap_or(0) <= 1);
+        }
+    }
 }
