@@ -10,7 +10,9 @@
 //! registers of hidden units ([`super::vector`]), whose running sums stay in
 //! registers while the pixels stream past — 5 images × 64 hidden units of
 //! f32 in 20 AVX-512 registers; with AVX2 or 128-bit registers (16 of
-//! them), one image × all its units (52 f32 in 13 SSE2 registers). A pixel
+//! them), one image × all its units (52 f32 in 13 SSE2 registers), or two
+//! images side by side when their units fit 7 registers (the book's 56 f32
+//! with AVX2), each walking its own pixels. A pixel
 //! that is zero in every image of a group is skipped outright — exact, since it would only add zeros — and
 //! most pixels are zero (81 % of MNIST, 50 % of Fashion-MNIST): the tiles
 //! walk the lists of lit pixels [`Panels`] made beforehand, block by block
@@ -55,19 +57,14 @@ pub(crate) fn x_w1<F: Float>(
     // The running sums wait in a1 between blocks: they start at zero,
     // and b1 is added once every pixel is in (the book's x·W1 + b1).
     a1[..n * hp].fill(F::ZERO);
-    for b in 0..panels.blocks() {
-        for g in 0..n.div_ceil(panels.group_size()) {
-            let (lit, images) = (panels.lit(g, b), panels.group(g));
-            match level {
-                // GROUP × 4 registers of sums on AVX-512 (32 registers),
-                // × 2 on AVX2 and at 128 bits (16).
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx512 => w.hidden_group::<F::Zmm, 4>(x, images, lit, scale, a1),
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx2 => w.hidden_group::<F::Ymm, 2>(x, images, lit, scale, a1),
-                _ => w.hidden_group::<F::Xmm, 2>(x, images, lit, scale, a1),
-            }
-        }
+    match level {
+        // GROUP × 4 registers of sums on AVX-512 (32 registers),
+        // × 2 on AVX2 and at 128 bits (16).
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => w.blocks::<F::Zmm, 4>(x, panels, scale, a1),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => w.blocks::<F::Ymm, 2>(x, panels, scale, a1),
+        _ => w.blocks::<F::Xmm, 2>(x, panels, scale, a1),
     }
     for row in a1[..n * hp].chunks_exact_mut(hp) {
         for (a, &b) in row.iter_mut().zip(b1) {
@@ -80,6 +77,14 @@ pub(crate) fn x_w1<F: Float>(
 /// of W1 and the pixel's value, fills the 16 registers of SSE2 and AVX2.
 const SINGLE: usize = 13;
 
+/// Registers of running sums per image in a tile of two images: 2 × 7, with
+/// the two pixels' values, fill 16 registers (each multiply-add takes its
+/// row of W1 straight from memory). Groups of one image go two at a time
+/// when their units fit 7 registers (the book's 50 in f32 with AVX2: 7):
+/// one image's 7 sums, each waiting for its last multiply-add, would leave
+/// the multiply-add units idle part of the time.
+const PAIR: usize = 7;
+
 /// W1 as the tiles read it: `d` rows of `hp` numbers.
 #[derive(Clone, Copy)]
 struct W1<'a, F> {
@@ -89,6 +94,133 @@ struct W1<'a, F> {
 }
 
 impl<F: Float> W1<'_, F> {
+    /// Every block of pixels, every group through it; groups of one image
+    /// two at a time where their units fit [`PAIR`] registers.
+    #[inline(always)]
+    fn blocks<V: Vector<F>, const R: usize>(
+        &self,
+        x: &[u8],
+        panels: &Panels,
+        scale: &[F; 256],
+        a1: &mut [F],
+    ) {
+        let (n, d, hp) = (panels.n(), self.d, self.hp);
+        let groups = n.div_ceil(panels.group_size());
+        let regs = hp / V::N;
+        let pairs = if panels.group_size() == 1 && regs <= PAIR {
+            n / 2
+        } else {
+            0
+        };
+        // Checked once here so the pair tiles, whose loops run once per lit
+        // pixel, read without a bounds check; every index in the lists is
+        // below d (`Panels` lists only pixels of its images, and `x_w1`
+        // checked that those have d pixels). Lanes come in whole registers.
+        assert!(self.w.len() >= d * hp && hp.is_multiple_of(V::N));
+        assert!(x.len() >= n * d && a1.len() >= n * hp);
+        for b in 0..panels.blocks() {
+            for pair in 0..pairs {
+                let (g, h) = (2 * pair, 2 * pair + 1);
+                let images = [panels.group(g)[0], panels.group(h)[0]];
+                let lit = [panels.lit(g, b), panels.lit(h, b)];
+                macro_rules! tile {
+                    ($r:tt) => {
+                        // SAFETY: rows `images` (below n) of x and of a1,
+                        // units 0..regs·V::N = hp, rows of W1 below d, all
+                        // inside the slices (asserted above); the level is
+                        // supported (asserted in `x_w1`), so the processor
+                        // has V's instructions.
+                        unsafe { self.pair_tile::<V, $r>(x, images, lit, scale, a1) }
+                    };
+                }
+                match regs {
+                    7 => tile!(7),
+                    6 => tile!(6),
+                    5 => tile!(5),
+                    4 => tile!(4),
+                    3 => tile!(3),
+                    2 => tile!(2),
+                    _ => tile!(1),
+                }
+            }
+            for g in 2 * pairs..groups {
+                self.hidden_group::<V, R>(x, panels.group(g), panels.lit(g, b), scale, a1);
+            }
+        }
+    }
+
+    /// All `R·V::N` = hp units of a1's rows `images` over their own lit
+    /// pixels `lit` (of one block): two images' sums at once, 2 × R
+    /// registers taken from a1 and put back, the two walks in step while
+    /// both have pixels left, then the longer alone. Each sum adds its own
+    /// image's terms in pixel order, as a one-image tile does.
+    ///
+    /// # Safety
+    /// Rows `images` of x and of a1, units up to R·V::N ≤ hp and the rows
+    /// `lit` of W1 must be in bounds, every pixel in `lit` lit in its image,
+    /// and the processor must have V's instructions.
+    #[inline(always)]
+    unsafe fn pair_tile<V: Vector<F>, const R: usize>(
+        &self,
+        x: &[u8],
+        images: [u32; 2],
+        lit: [&[u32]; 2],
+        scale: &[F; 256],
+        a1: &mut [F],
+    ) {
+        let (d, hp, wp) = (self.d, self.hp, self.w.as_ptr());
+        let [(i0, j0), (i1, j1)] = images.map(|s| (s as usize * d, s as usize * hp));
+        // SAFETY: (the whole body) the caller's; each index below stays in the
+        // bounds it promises.
+        unsafe {
+            let (xa, xb) = (x.as_ptr().add(i0), x.as_ptr().add(i1));
+            let (pa, pb) = (a1.as_mut_ptr().add(j0), a1.as_mut_ptr().add(j1));
+            let mut a = [V::splat(F::ZERO); R];
+            let mut b = [V::splat(F::ZERO); R];
+            for r in 0..R {
+                a[r] = V::load(pa.add(r * V::N));
+                b[r] = V::load(pb.add(r * V::N));
+            }
+            let both = lit[0].len().min(lit[1].len());
+            for k in 0..both {
+                let (i, j) = (
+                    *lit[0].get_unchecked(k) as usize,
+                    *lit[1].get_unchecked(k) as usize,
+                );
+                let u = V::splat(scale[*xa.add(i) as usize]);
+                let v = V::splat(scale[*xb.add(j) as usize]);
+                let (wi, wj) = (wp.add(i * hp), wp.add(j * hp));
+                for r in 0..R {
+                    a[r] = V::fmadd(u, V::load(wi.add(r * V::N)), a[r]);
+                    b[r] = V::fmadd(v, V::load(wj.add(r * V::N)), b[r]);
+                }
+            }
+            // The longer walk's rest (one of these two loops is empty).
+            for &i in &lit[0][both..] {
+                let (wi, u) = (
+                    wp.add(i as usize * hp),
+                    V::splat(scale[*xa.add(i as usize) as usize]),
+                );
+                for r in 0..R {
+                    a[r] = V::fmadd(u, V::load(wi.add(r * V::N)), a[r]);
+                }
+            }
+            for &j in &lit[1][both..] {
+                let (wj, v) = (
+                    wp.add(j as usize * hp),
+                    V::splat(scale[*xb.add(j as usize) as usize]),
+                );
+                for r in 0..R {
+                    b[r] = V::fmadd(v, V::load(wj.add(r * V::N)), b[r]);
+                }
+            }
+            for r in 0..R {
+                a[r].store(pa.add(r * V::N));
+                b[r].store(pb.add(r * V::N));
+            }
+        }
+    }
+
     /// Every hidden unit of the `images` (rows of x and of a1) over the
     /// pixels `lit`. A group of [`GROUP`]: tiles of R registers while they
     /// fit, then narrower. Fewer images (groups of one, or the last group):

@@ -10,14 +10,14 @@ use super::{Level, even_tiles};
 use crate::engine::testing;
 use crate::random::Rng;
 
-/// x·W1 + b1 and xᵀ·δ of 10 images of 37 pixels, mostly zero, with h
+/// x·W1 + b1 and xᵀ·δ of n images of 37 pixels, mostly zero, with h
 /// hidden units padded to hp, against the same sums term by term (fused
 /// where the level fuses): every tile shape and every leftover row and
-/// pixel is exercised.
-fn tiled_products_match<F: Float>(level: Level, h: usize, pad_bytes: usize) {
+/// pixel is exercised (an odd n leaves one image out of x·W1's pairs).
+fn tiled_products_match<F: Float>(level: Level, n: usize, h: usize, pad_bytes: usize) {
     let mut rng = Rng::new(4);
     let pad = pad_bytes / std::mem::size_of::<F>();
-    let (n, d, hp) = (10, 37, h.div_ceil(pad) * pad);
+    let (d, hp) = (37, h.div_ceil(pad) * pad);
     let mut w1 = vec![F::ZERO; d * hp];
     let mut b1 = vec![F::ZERO; hp];
     for i in 0..d {
@@ -88,13 +88,17 @@ fn tiled_products_match<F: Float>(level: Level, h: usize, pad_bytes: usize) {
 fn the_tiled_products_equal_plain_sums() {
     // Hidden layers whose padded width leaves every tail of 1, 2 or 3
     // registers after the wide tiles, and one, two or three tiles of one
-    // image or one pixel, in both precisions; padded to 64 bytes and to
+    // image or one pixel, or pairs of images of 1 to 7 registers, in both
+    // precisions; padded to 64 bytes and to
     // the level's own register (as the engine pads for the level in use).
     testing::at_each_level(|level| {
         for pad_bytes in [64, level.register_bytes()] {
-            for h in [5, 16, 40, 50, 63, 80, 100, 120] {
-                tiled_products_match::<f32>(level, h, pad_bytes);
-                tiled_products_match::<f64>(level, h, pad_bytes);
+            for (n, h) in [7, 10]
+                .into_iter()
+                .flat_map(|n| [5, 16, 40, 50, 63, 80, 100, 120].map(|h| (n, h)))
+            {
+                tiled_products_match::<f32>(level, n, h, pad_bytes);
+                tiled_products_match::<f64>(level, n, h, pad_bytes);
             }
         }
     });
