@@ -6,35 +6,39 @@
 //! before it starts and the verdict when it ends, and leaves a run folder
 //! (`runs/<timestamp>/` or `--out DIR`) however it ends: finished, stopped
 //! with Ctrl-C (continue it with `--resume DIR`), or diverged.
+//!
+//! Here: the flags, and the run from start to end; what a run will be
+//! (new or resumed) is worked out in [`plan`], and how it ended is told and
+//! recorded in [`ending`].
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Args;
-use serde_json::json;
 
 use manabi::data::Dataset;
-use manabi::engine::{self, EngineKind, GradientMethod, Precision};
+use manabi::engine::{EngineKind, GradientMethod, Precision};
 use manabi::random::DEFAULT_SEED;
-use manabi::report::{
-    RunConfig, RunFolder, RunRecorder, RunStatus, RunSummary, Verdict, fmt_count,
-    overfitting_verdict, rule_of_thumb,
-};
+use manabi::report::{RunConfig, RunFolder, RunRecorder, fmt_count, rule_of_thumb};
 use manabi::serve::LiveObserver;
 use manabi::train::{
-    Checkpoint, EpochRecord, History, Observer, Sampling, TrainConfig, TrainError, Trained,
-    train_from,
+    EpochRecord, History, Observer, Sampling, TrainConfig, TrainError, Trained, train_from,
 };
 use manabi::{Activation, TwoLayerNet};
 
 use super::args::{DataArgs, choice};
-use super::progress::{Mode, Progress, finite_or_null};
-use super::run_data::load_run_data;
+use super::progress::{Mode, Progress};
 use super::serve::LiveServer;
+
+mod ending;
+mod plan;
+
+use ending::report;
+use plan::{Plan, plan_new, plan_resume};
 
 /// Iterations when `--iters` is not given: the book's 10,000.
 const DEFAULT_ITERS: usize = 10_000;
@@ -126,18 +130,6 @@ pub struct TrainArgs {
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::serve::default_addr())]
     serve: Option<String>,
 }
-
-/// Everything a run needs once the arguments are understood.
-struct Plan {
-    config: TrainConfig,
-    record: RunConfig,
-    /// The data, the training split already cut to `--train-size`.
-    data: Dataset,
-    /// None with --no-save.
-    folder: Option<RunFolder>,
-    checkpoint: Option<Checkpoint>,
-}
-
 pub fn run(args: TrainArgs) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
@@ -156,112 +148,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
         None => plan_new(&args)?,
     };
     execute(plan, mode, listener)
-}
-
-fn plan_new(args: &TrainArgs) -> Result<Plan> {
-    let config = TrainConfig {
-        hidden_size: args.hidden,
-        learning_rate: args.lr,
-        batch_size: args.batch,
-        iters: args.iters.unwrap_or(DEFAULT_ITERS),
-        weight_init_std: args.weight_init_std,
-        activation: args.activation,
-        gradient: args.gradient,
-        sampling: if args.shuffle {
-            Sampling::Shuffle
-        } else {
-            Sampling::WithReplacement
-        },
-        seed: args.seed,
-        precision: args.precision,
-        engine: args.engine,
-    };
-    config.validate()?;
-    let full = args.data.load()?;
-    let train_size = match args.train_size {
-        None => full.train.len(),
-        Some(0) => bail!("--train-size 0: train on at least 1 image, such as 1000"),
-        Some(n) if n > full.train.len() => bail!(
-            "--train-size {n}: {} has only {} training images",
-            full.name,
-            full.train.len()
-        ),
-        Some(n) => n,
-    };
-    if full.train.is_empty() {
-        bail!(
-            "{}: the training set is empty: nothing to learn from",
-            full.name
-        );
-    }
-    // Recorded absolute, so `eval` and `--resume` find it from anywhere.
-    let dir = args.data.folder()?.map(|d| d.canonicalize().unwrap_or(d));
-    let record = if args.no_save {
-        RunConfig::unsaved(&config, &full, train_size)
-    } else {
-        RunConfig::new(&config, &full, dir, train_size)
-    };
-    let folder = if args.no_save {
-        None
-    } else {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| RunFolder::timestamped(&PathBuf::from("runs")));
-        Some(RunFolder::create(&out).with_context(|| format!("--out {}", out.display()))?)
-    };
-    let data = full.with_train_size(train_size);
-    Ok(Plan {
-        config,
-        record,
-        data,
-        folder,
-        checkpoint: None,
-    })
-}
-
-fn plan_resume(dir: &Path, args: &TrainArgs) -> Result<Plan> {
-    let flag = || format!("--resume {}", dir.display());
-    let folder = RunFolder::open(dir).with_context(flag)?;
-    let saved = folder.load().with_context(flag)?;
-    if saved.status == RunStatus::Diverged {
-        bail!(
-            "{}: this run diverged; resuming would repeat it: start a new run with a smaller --lr",
-            flag()
-        );
-    }
-    let mut record = saved.config.clone();
-    let mut config = record
-        .train_config(&folder.path(manabi::report::CONFIG_FILE))
-        .with_context(flag)?;
-    if let Some(iters) = args.iters {
-        config.iters = iters;
-        record.training.iters = iters;
-    }
-    if saved.iterations >= config.iters {
-        bail!(
-            "{}: the run already has {} of {} iterations; give a larger --iters to train it further",
-            flag(),
-            saved.iterations,
-            config.iters
-        );
-    }
-    config.validate()?;
-    let full = load_run_data(&saved.config, args.data.folder()?.as_deref(), true)?;
-    if record.dataset.train_size > full.train.len() {
-        bail!(
-            "{}: config.json asks for more training images than the data has",
-            flag()
-        );
-    }
-    let data = full.with_train_size(record.dataset.train_size);
-    Ok(Plan {
-        config,
-        record,
-        data,
-        folder: Some(folder),
-        checkpoint: Some(saved.checkpoint()),
-    })
 }
 
 /// The observers of a run: the screen, the run folder, the browser, and Ctrl-C.
@@ -475,196 +361,4 @@ fn train_observed(
         live: live.zip(live_observer),
         stop,
     })
-}
-
-/// How a run ended: its network (none if it diverged), iterations, status.
-struct Ending {
-    net: Option<TwoLayerNet>,
-    iterations: usize,
-    status: RunStatus,
-    /// For a diverged run: the iteration whose loss was not finite, and that loss.
-    diverged: Option<(usize, f64)>,
-}
-
-impl Ending {
-    /// The ending of a run of `iters` iterations that returned `result`.
-    fn of(result: Result<Trained, TrainError>, iters: usize) -> Result<Ending> {
-        Ok(match result {
-            Ok(run) => Ending {
-                status: if run.iterations < iters {
-                    RunStatus::Interrupted
-                } else {
-                    RunStatus::Completed
-                },
-                net: Some(run.net),
-                iterations: run.iterations,
-                diverged: None,
-            },
-            Err(TrainError::Diverged { iteration, loss }) => Ending {
-                net: None,
-                iterations: iteration + 1,
-                status: RunStatus::Diverged,
-                diverged: Some((iteration, loss)),
-            },
-            Err(e) => return Err(e.into()),
-        })
-    }
-}
-
-/// After a run: the run folder completed (weights, figures, summary), the
-/// last lines on the screen (and the JSON end event), the page told, and
-/// the exit status.
-fn report(run: Run, mode: Mode) -> Result<()> {
-    let Run {
-        config,
-        record,
-        data,
-        folder,
-        first,
-        result,
-        seconds,
-        mut progress,
-        recorder,
-        history,
-        live,
-        stop,
-    } = run;
-    progress.finish();
-    let ending = Ending::of(result, config.iters)?;
-    let history = recorder.as_ref().map_or(&history, |r| r.history());
-    let last_loss = history.loss.last().copied();
-    let epochs = history.epochs.clone();
-    // The weights that are saved: the final network, or for a diverged run
-    // the last one seen with finite weights.
-    let (saved_net, saved_iterations) = match (&ending.net, recorder.as_ref()) {
-        (Some(n), _) => (Some(n.clone()), ending.iterations),
-        (None, Some(r)) => r
-            .last_good()
-            .map_or((None, 0), |(n, i)| (Some(n.clone()), *i)),
-        (None, None) => (None, 0),
-    };
-    let figures = match recorder {
-        Some(r) => r.finish(ending.net.as_ref(), ending.iterations, ending.status)?,
-        None => Vec::new(),
-    };
-    // Accuracy of the saved f64 weights, as anyone loading them will measure it.
-    let final_accuracy = saved_net.as_ref().map(|n| {
-        (
-            engine::evaluate(n, &data.train),
-            engine::evaluate(n, &data.test),
-        )
-    });
-    let verdict = final_accuracy.map(|(train, test)| overfitting_verdict(train, test, &epochs));
-    let summary = RunSummary {
-        config: &record,
-        status: ending.status,
-        iterations: saved_iterations,
-        diverged: ending.diverged,
-        final_accuracy,
-        last_loss,
-        verdict: verdict.as_ref(),
-        seconds,
-        iterations_here: ending.iterations.saturating_sub(first),
-    };
-    if let Some(folder) = &folder {
-        folder.write_summary(&summary.text())?;
-    }
-    let dir = folder.as_ref().map(|f| f.dir().to_path_buf());
-    let say = |line: &str| progress.say(line);
-    say_results(&summary, &figures, dir.as_deref(), say);
-    if mode == Mode::Json {
-        println!("{}", end_event(&summary, dir.as_deref()));
-    }
-    if let Some((server, observer)) = live {
-        server.finish(observer, ending.status.name(), &stop, say);
-    }
-    exit_as(&ending, config.iters, dir.as_deref())
-}
-
-/// The lines that end a run: accuracies, the verdict, the files written,
-/// and how to look inside.
-fn say_results(summary: &RunSummary, figures: &[PathBuf], dir: Option<&Path>, say: impl Fn(&str)) {
-    if let Some((train, test)) = summary.final_accuracy {
-        say(&format!(
-            "done: {} iterations in {:.2} s; train acc {:.4}, test acc {:.4}, last batch loss {:.4}",
-            fmt_count(summary.iterations),
-            summary.seconds,
-            train,
-            test,
-            summary.last_loss.unwrap_or(f64::NAN)
-        ));
-    }
-    if let Some(v) = summary.verdict {
-        say(&v.text);
-    }
-    let Some(dir) = dir else { return };
-    let names: Vec<String> = figures
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "png"))
-        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    say(&format!(
-        "wrote {}: config.json, metrics.csv, epochs.csv, {}summary.txt, {}",
-        dir.display(),
-        if summary.final_accuracy.is_some() {
-            "weights.safetensors, "
-        } else {
-            ""
-        },
-        names.join(", ")
-    ));
-    if summary.status == RunStatus::Completed {
-        say(&format!("look inside: manabi eval --run {}", dir.display()));
-    }
-}
-
-/// `--json`'s last line: how the run ended.
-fn end_event(summary: &RunSummary, dir: Option<&Path>) -> serde_json::Value {
-    let verdict: Option<&Verdict> = summary.verdict;
-    json!({
-        "event": "end",
-        "status": summary.status.name(),
-        "iterations": summary.iterations,
-        "train_acc": summary.final_accuracy.map(|a| a.0),
-        "test_acc": summary.final_accuracy.map(|a| a.1),
-        "loss": summary.last_loss.map_or(serde_json::Value::Null, finite_or_null),
-        "overfits": verdict.map(|v| v.overfits),
-        "run_dir": dir.map(|d| d.display().to_string()),
-    })
-}
-
-/// The exit of a run of `iters` iterations: success when it completed, an
-/// error when it diverged, 130 (as a shell reports Ctrl-C) when it was
-/// interrupted, saying how to continue.
-fn exit_as(ending: &Ending, iters: usize, dir: Option<&Path>) -> Result<()> {
-    match (ending.status, ending.diverged) {
-        (RunStatus::Diverged, Some((iteration, loss))) => {
-            let diverged = TrainError::Diverged { iteration, loss };
-            match dir {
-                Some(dir) => bail!(
-                    "{diverged}; the run folder {} holds what was measured up to then",
-                    dir.display()
-                ),
-                None => bail!("{diverged}"),
-            }
-        }
-        (RunStatus::Interrupted, _) => {
-            let done = format!(
-                "manabi: interrupted after {} of {} iterations",
-                fmt_count(ending.iterations),
-                fmt_count(iters)
-            );
-            match dir {
-                Some(dir) => eprintln!(
-                    "{done}; {} is complete; continue with: manabi train --resume {}",
-                    dir.display(),
-                    dir.display()
-                ),
-                None => eprintln!("{done}"),
-            }
-            // 128 + SIGINT, as a shell reports a program stopped by Ctrl-C.
-            std::process::exit(130)
-        }
-        _ => Ok(()),
-    }
 }
