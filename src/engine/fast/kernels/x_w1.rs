@@ -195,23 +195,17 @@ impl<F: Float> W1<'_, F> {
                     b[r] = V::fmadd(v, V::load(wj.add(r * V::N)), b[r]);
                 }
             }
-            // The longer walk's rest (one of these two loops is empty).
-            for &i in &lit[0][both..] {
-                let (wi, u) = (
-                    wp.add(i as usize * hp),
-                    V::splat(scale[*xa.add(i as usize) as usize]),
-                );
-                for r in 0..R {
-                    a[r] = V::fmadd(u, V::load(wi.add(r * V::N)), a[r]);
-                }
-            }
-            for &j in &lit[1][both..] {
-                let (wj, v) = (
-                    wp.add(j as usize * hp),
-                    V::splat(scale[*xb.add(j as usize) as usize]),
-                );
-                for r in 0..R {
-                    b[r] = V::fmadd(v, V::load(wj.add(r * V::N)), b[r]);
+            // The longer walk's rest (the other's is empty).
+            for (rest, row, sums) in [(&lit[0][both..], xa, &mut a), (&lit[1][both..], xb, &mut b)]
+            {
+                for &i in rest {
+                    let (wi, u) = (
+                        wp.add(i as usize * hp),
+                        V::splat(scale[*row.add(i as usize) as usize]),
+                    );
+                    for r in 0..R {
+                        sums[r] = V::fmadd(u, V::load(wi.add(r * V::N)), sums[r]);
+                    }
                 }
             }
             for r in 0..R {
