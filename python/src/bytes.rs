@@ -17,6 +17,7 @@
 
 use rayon::prelude::*;
 
+pub mod k255;
 pub mod pool;
 
 /// Values from which an array is matched by the pool's threads (a whole
@@ -36,8 +37,23 @@ pub fn as_bytes<T: Pixel + Sync>(
     scale: T,
     value: impl Fn(T) -> T + Copy + Sync,
 ) -> Option<Vec<u8>> {
+    bytes_by(values, |v, out| matched_here(v, scale, value, out))
+}
+
+/// [`as_bytes`] for float32 images and the book's `k / 255` (what
+/// `load_mnist(normalize=True)` gives), without a division: see [`k255`].
+pub fn k255_bytes(values: &[f32]) -> Option<Vec<u8>> {
+    bytes_by(values, k255::matched_here)
+}
+
+/// Bytes for `values` by `one`, which writes a slice's bytes and says
+/// whether every value matched: a large array in chunks on every thread of
+/// the pool, into a buffer from [`pool`].
+fn bytes_by<T: Sync>(
+    values: &[T],
+    one: impl Fn(&[T], &mut [u8]) -> bool + Sync,
+) -> Option<Vec<u8>> {
     let mut bytes = pool::take(values.len());
-    let one = |v: &[T], out: &mut [u8]| matched_here(v, scale, value, out);
     let ok = if values.len() < PARALLEL {
         one(values, &mut bytes)
     } else {

@@ -18,7 +18,7 @@ use pyo3::types::PyDict;
 
 use manabi::Params;
 
-use crate::bytes::as_bytes;
+use crate::bytes::{as_bytes, k255_bytes};
 
 /// The images of one call, `n` rows of `d` values.
 pub struct Images {
@@ -187,7 +187,7 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
             let a = a.cast::<PyArrayDyn<f32>>()?;
             with_values(a, |v| {
                 let f32s = f32_scaled();
-                if let Some(bytes) = as_bytes(v, 255.0, |k| k / 255.0) {
+                if let Some(bytes) = k255_bytes(v) {
                     Ok(Pixels::Bytes {
                         bytes,
                         values: Box::new(f32s.map(f64::from)),
