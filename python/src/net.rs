@@ -43,13 +43,7 @@ struct Inner {
     /// `gradient(x_batch, t_batch)`: the same batch is not loaded again,
     /// and the engine's forward pass reuses the lit pixels it listed.
     batch: Option<Split>,
-    /// The splits of the last accuracy calls, the latest first (at most
-    /// [`SPLITS`]).
-    splits: Vec<Split>,
 }
-
-/// Splits kept for accuracy: the book evaluates two, train and test.
-const SPLITS: usize = 2;
 
 /// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
 #[pyclass(module = "manabi._manabi", frozen)]
@@ -124,25 +118,13 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                     .map_err(|e| PyValueError::new_err(e.to_string()))
             };
             if let Task::Accuracy = task {
-                // The same images as an earlier call, as the book's script
-                // evaluates them every epoch: that split, and the buffer
-                // just filled back to the pool for the next call.
-                let splits = &mut inner.splits;
-                let at = splits.iter().position(|s| {
-                    s.images() == bytes
-                        && s.labels() == labels
-                        && s.pixel_values() == Some(&*values)
-                });
-                let split = match at {
-                    Some(at) => {
-                        pool::give(bytes);
-                        splits.remove(at)
-                    }
-                    None => split(bytes, labels, &values)?,
-                };
+                // The bytes' buffer back to the pool afterwards, for the
+                // next call's images: the book's script evaluates the same
+                // two splits every epoch, and a new buffer as large would
+                // be fresh memory to fault in page by page.
+                let split = split(bytes, labels, &values)?;
                 let accuracy = engine.accuracy(&split);
-                splits.insert(0, split);
-                splits.truncate(SPLITS);
+                pool::give(split.into_images());
                 return Ok(Answer::Number(accuracy));
             }
             let loaded = inner.batch.as_ref().is_some_and(|b| {
@@ -234,7 +216,6 @@ impl Net {
                 all: Vec::new(),
                 engine_current: false,
                 batch: None,
-                splits: Vec::new(),
             }),
         })
     }

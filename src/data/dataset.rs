@@ -214,6 +214,11 @@ impl Split {
         &self.labels
     }
 
+    /// The split taken apart for its pixels' buffer, to be filled again.
+    pub fn into_images(self) -> Vec<u8> {
+        self.images
+    }
+
     /// The pixels of image `i`, row by row.
     ///
     /// # Panics

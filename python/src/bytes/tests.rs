@@ -142,3 +142,86 @@ fn a_large_array_matched_in_parallel_chunks_alike() {
         assert_eq!(as_bytes(&odd, 255.0, |k| k / 255.0), None, "0.5 at {at}");
     }
 }
+
+/// The division's answer for one float32: its byte when it is k/255.
+fn by_division(v: f32) -> Option<u8> {
+    let mut out = [0u8];
+    matched(&[v], 255.0, |k| k / 255.0, &mut out).then_some(out[0])
+}
+
+/// Both compilations of the k/255 matcher against the division, value by
+/// value: around every k/255 and every power of two (a few thousand
+/// floats each side), the odd classes, and random bit patterns.
+#[test]
+fn k255_matches_as_the_division_does() {
+    let mut values: Vec<f32> = Vec::new();
+    let around = |v: f32, n: u32, values: &mut Vec<f32>| {
+        let b = v.to_bits();
+        values.extend((b.saturating_sub(n)..=b.saturating_add(n)).map(f32::from_bits));
+    };
+    for k in 0..=255u8 {
+        around(f32::from(k) / 255.0, 2048, &mut values);
+    }
+    for e in -150..=2 {
+        around(2f32.powi(e), 64, &mut values);
+        around(-(2f32.powi(e)), 4, &mut values);
+    }
+    values.extend([
+        0.0,
+        -0.0,
+        f32::NAN,
+        -f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ]);
+    values.extend([
+        f32::MAX,
+        f32::MIN,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        2.0,
+        256.0,
+    ]);
+    let mut bits = 0x2545_f491_u32;
+    for _ in 0..1_000_000 {
+        // xorshift32: every class of bit pattern, in [0, 1] and outside.
+        bits ^= bits << 13;
+        bits ^= bits >> 17;
+        bits ^= bits << 5;
+        values.push(f32::from_bits(bits));
+        values.push(f32::from_bits(bits & 0x3fff_ffff));
+    }
+    let ones = values.iter().filter(|&&v| by_division(v).is_some()).count();
+    assert!(ones >= 256 && ones < values.len() / 2, "{ones} matched");
+    // Whole blocks of 32, one odd value at a time: the AVX2 path.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        let base: Vec<f32> = (0..64u8).map(|k| f32::from(k * 3) / 255.0).collect();
+        for (i, &v) in values.iter().enumerate() {
+            let mut x = base.clone();
+            let at = i % 64;
+            x[at] = v;
+            let mut out = [0u8; 64];
+            // SAFETY: the processor has AVX2 and FMA (checked just above).
+            let got = unsafe { k255::matched_fma(&x, &mut out) }.then_some(out[at]);
+            assert_eq!(got, by_division(v), "{v:e} ({:#010x}) at {at}", v.to_bits());
+            if got.is_some() {
+                let want: Vec<u8> = (0..64)
+                    .map(|j| if j == at { out[at] } else { j as u8 * 3 })
+                    .collect();
+                assert_eq!(out.to_vec(), want);
+            }
+        }
+    } else {
+        not_checked("this processor lacks AVX2 and FMA");
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    not_checked("not an x86-64 processor");
+    // Whole arrays, in chunks and in parallel, as the images come.
+    let n = PARALLEL + 3 * 784 + 5;
+    let x: Vec<f32> = (0..n).map(|i| ((i * 7919) % 256) as f32 / 255.0).collect();
+    assert_eq!(k255_bytes(&x), as_bytes_scalar(&x, 255.0, |k| k / 255.0));
+    let mut odd = x.clone();
+    odd[n - 1] = 0.5;
+    assert_eq!(k255_bytes(&odd), None);
+}

@@ -48,7 +48,7 @@ use vector::Vector as _;
 /// The instruction sets the kernels are compiled for, narrowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    /// The target's own 128-bit registers ([`vector128`]): SSE2 on every
+    /// The target's own 128-bit registers (`kernels/vector128.rs`): SSE2 on every
     /// x86-64, NEON on aarch64, simd128 on wasm32 built with it.
     Baseline,
     /// AVX2 + FMA: 256-bit vectors.
