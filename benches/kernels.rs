@@ -14,8 +14,8 @@ use manabi::data::{DataHome, Dataset, DatasetName, Resolved, resolve};
 use manabi::engine::Engine;
 use manabi::engine::GradientMethod;
 use manabi::engine::testing::{
-    Activations, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels, accuracy,
-    backward, forward, forward_again, hidden_layer, scale_table, sgd_update,
+    Activations, Aligned, BackwardScratch, Batch, FastEngine, FastNet, Float, Grads, Panels,
+    accuracy, backward, forward, forward_again, hidden_layer, scale_table, sgd_update,
 };
 use manabi::random::Rng;
 
@@ -50,7 +50,8 @@ fn stages<F: Float>(data: &Dataset, net: &TwoLayerNet) {
     let fwd = time(2000, || forward(&fast, &batch, &mut act));
     let again = time(2000, || forward_again(&fast, &batch, &mut act));
     let mut panels = Panels::default();
-    let mut a1 = vec![F::ZERO; batch.n * fast.hp];
+    // Aligned as the engine's own a1 is.
+    let mut a1 = Aligned::<F>::zeros(batch.n * fast.hp);
     let scale = scale_table::<F>();
     let hidden = time(2000, || {
         hidden_layer(

@@ -22,6 +22,7 @@ pub use super::fast::FastEngine;
 pub use super::fast::backward::{BackwardScratch, backward, forward_backward};
 pub use super::fast::evaluate::accuracy;
 pub use super::fast::forward::{Activations, forward, forward_again, hidden_layer};
+pub use super::fast::kernels::aligned::Aligned;
 pub use super::fast::kernels::amx::{MAX_D, W1Planes};
 pub use super::fast::kernels::float::Float;
 pub use super::fast::kernels::panel::Panels;

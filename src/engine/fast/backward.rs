@@ -16,6 +16,7 @@
 use crate::two_layer_net::Activation;
 
 use super::forward::{Activations, Half, Own, forward_halves_then, half};
+use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::xt_delta::xt_delta;
 use super::kernels::{kernel, level};
@@ -28,7 +29,7 @@ pub struct BackwardScratch<F> {
     /// ∂L/∂a2 = (y − t) / N: (n, k).
     dy: Vec<F>,
     /// ∂L/∂a1: (n, hp).
-    da1: Vec<F>,
+    da1: Aligned<F>,
     /// W2ᵀ: (k, hp).
     w2t: Vec<F>,
     /// ∂L/∂W2 transposed, (k, hp), summed here in vectors of hidden units.

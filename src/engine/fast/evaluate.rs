@@ -18,6 +18,7 @@ use crate::two_layer_net::TwoLayerNet;
 
 use super::forward::list_and_sum;
 use super::functions::{LANES, activate, side_by_side};
+use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
 use super::kernels::{kernel, level, prefetch};
@@ -57,8 +58,8 @@ pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EvalScratch<F> {
     panels: Panels,
-    a1: Vec<F>,
-    z1: Vec<F>,
+    a1: Aligned<F>,
+    z1: Aligned<F>,
     a2: Vec<F>,
 }
 
@@ -133,8 +134,8 @@ kernel! {
         labels: &[u8],
         values: Option<&[f64; 256]>,
         panels: &mut Panels,
-        a1: &mut Vec<F>,
-        z1: &mut Vec<F>,
+        a1: &mut Aligned<F>,
+        z1: &mut Aligned<F>,
         a2: &mut Vec<F>,
     ) -> usize {
         let (n, hp, k) = (labels.len(), net.hp, net.k);

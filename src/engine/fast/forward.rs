@@ -16,6 +16,7 @@
 //! with the backward pass's per-sample part right after ([`forward_halves_then`]).
 
 use super::functions::{activate, cross_entropy, softmax_rows};
+use super::kernels::aligned::Aligned;
 use super::kernels::amx::{self, W1Planes};
 use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
@@ -29,9 +30,9 @@ use super::update::sgd_all;
 #[derive(Debug, Clone, Default)]
 pub struct Activations<F> {
     /// a1 = x·W1 + b1: (n, hp).
-    pub a1: Vec<F>,
+    pub a1: Aligned<F>,
     /// z1 = h(a1): (n, hp).
-    pub z1: Vec<F>,
+    pub z1: Aligned<F>,
     /// y = softmax(z1·W2 + b2): (n, k).
     pub y: Vec<F>,
     /// −log(y_t + 1e-7) per sample: (n,).

@@ -14,6 +14,10 @@
 //! vectors; the padding units have zero weights in and out and change
 //! nothing. The book's 50 units are 64 f32 with AVX-512, 56 with AVX2 and
 //! 52 at 128 bits: the narrower the registers, the less padding to carry.
+//! W1 and its gradient start a 64-byte cache line ([`Aligned`]), as do the
+//! hidden layer's rows (a1, z1, ∂L/∂a1), so with rows a whole number of
+//! registers long no register's load or store straddles two lines (measured
+//! with AVX-512: 7–10 % off f64's forward and backward passes).
 //!
 //! The batch keeps the images' own bytes: 100 images are 78 KB, which stays
 //! in the processor's cache for every pass over the batch, where a float
@@ -29,6 +33,7 @@ use crate::data::Split;
 use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
+use super::kernels::aligned::Aligned;
 use super::kernels::amx;
 use super::kernels::float::Float;
 use super::kernels::z1_w2::W2;
@@ -50,7 +55,7 @@ pub struct FastNet<F> {
     /// W1: (d, hp). Read it with [`Self::w1`], write it with
     /// [`Self::w1_mut`] (which keeps the AMX planes in step); the update
     /// writes it in place, then calls [`Self::w1_changed`].
-    pub(super) w1: Vec<F>,
+    pub(super) w1: Aligned<F>,
     /// b1: (hp,).
     pub(crate) b1: Vec<F>,
     /// W2: (hp, k), row j for hidden unit j.
@@ -101,7 +106,7 @@ impl<F: Float> FastNet<F> {
             h,
             hp,
             k,
-            w1: vec![F::ZERO; d * hp],
+            w1: Aligned::zeros(d * hp),
             b1: vec![F::ZERO; hp],
             w2: vec![F::ZERO; hp * k],
             b2: vec![F::ZERO; k],
@@ -271,7 +276,7 @@ impl<F: Float> FastNet<F> {
 #[derive(Debug, Clone, Default)]
 pub struct Grads<F> {
     /// ∂L/∂W1: (d, hp).
-    pub w1: Vec<F>,
+    pub w1: Aligned<F>,
     /// ∂L/∂b1: (hp,).
     pub b1: Vec<F>,
     /// ∂L/∂W2: (hp, k).
@@ -284,7 +289,7 @@ impl<F: Float> Grads<F> {
     /// Zeros shaped like `net`.
     pub fn zeros_like(net: &FastNet<F>) -> Self {
         Grads {
-            w1: vec![F::ZERO; net.w1.len()],
+            w1: Aligned::zeros(net.w1.len()),
             b1: vec![F::ZERO; net.b1.len()],
             w2: vec![F::ZERO; net.w2.len()],
             b2: vec![F::ZERO; net.b2.len()],

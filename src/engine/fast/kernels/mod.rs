@@ -8,6 +8,7 @@
 //! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..` | x: (n, d), δ: (n, hp) → (rows, hp) |
 //! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
 //! | [`float`], [`vector`], [`vector128`] | the number type (f32 or f64), one register of them | — |
+//! | [`aligned`] | arrays whose first number starts a cache line (W1, a1, ∂L/∂a1, …) | — |
 //! | [`handoff`] | the helper thread's hand-over (see `fast/team.rs`) | — |
 //!
 //! The default x86-64 target only promises SSE2 (2 f64 or 4 f32 per
@@ -31,6 +32,7 @@
 
 // AMX is x86-64's: elsewhere (the lab's wasm32) its code is never called.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
+pub(crate) mod aligned;
 pub(crate) mod amx;
 pub(crate) mod float;
 pub(crate) mod handoff;
