@@ -30,9 +30,9 @@
 //! and tiles in the kernels that use vectors.
 #![allow(unsafe_code)]
 
+pub(crate) mod aligned;
 // AMX is x86-64's: elsewhere (the lab's wasm32) its code is never called.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
-pub(crate) mod aligned;
 pub(crate) mod amx;
 pub(crate) mod float;
 pub(crate) mod handoff;
