@@ -335,10 +335,14 @@ impl Panels {
     }
 
     /// Pixels per block whose rows of a W1 `hp` units wide, in `bytes`-byte
-    /// numbers, fill about 24 KiB: half the L1 data cache of current x86
-    /// cores, leaving the rest for the images and the sums.
+    /// numbers, fill about 40 KiB: most of the 48 KiB L1 data cache of
+    /// current x86 cores. Measured on a Xeon (48 KiB L1, 2 MiB L2) with W1
+    /// aligned to cache lines, against 24 KiB: x·W1 5–6 % faster at every
+    /// level in both precisions (fewer trips of each group's sums between
+    /// registers and a1); blocks larger still, up to whole images, gained
+    /// f64 2 % more and f32 nothing.
     pub(crate) fn block_for(hp: usize, bytes: usize) -> usize {
-        (24 * 1024 / (hp * bytes).max(1)).max(8)
+        (40 * 1024 / (hp * bytes).max(1)).max(8)
     }
 }
 

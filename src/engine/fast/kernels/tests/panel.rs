@@ -217,8 +217,8 @@ fn large_classes_sort_as_small_ones() {
 
 #[test]
 fn blocks_fit_the_cache() {
-    assert_eq!(Panels::block_for(64, 4), 96);
-    assert_eq!(Panels::block_for(64, 8), 48);
+    assert_eq!(Panels::block_for(64, 4), 160);
+    assert_eq!(Panels::block_for(64, 8), 80);
     assert_eq!(Panels::block_for(100_000, 8), 8);
 }
 
