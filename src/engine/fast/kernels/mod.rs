@@ -77,7 +77,7 @@ impl Level {
     pub fn needs(self) -> &'static str {
         match self {
             Level::Baseline => "nothing beyond its architecture's baseline",
-            Level::Avx2 => "AVX2 and FMA",
+            Level::Avx2 => "AVX2, FMA and POPCNT",
             Level::Avx512 => "AVX-512 F, VL, BW, DQ and POPCNT",
         }
     }
@@ -148,7 +148,7 @@ fn detect() -> Level {
         && has!("popcnt")
     {
         Level::Avx512
-    } else if has!("avx2") && has!("fma") {
+    } else if has!("avx2") && has!("fma") && has!("popcnt") {
         Level::Avx2
     } else {
         Level::Baseline
@@ -193,9 +193,9 @@ fn avx512<K: Kernel>(kernel: K) -> K::Output {
     kernel.run()
 }
 
-/// `kernel` compiled with AVX2 and FMA.
+/// `kernel` compiled with AVX2, FMA and POPCNT.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,popcnt")]
 fn avx2<K: Kernel>(kernel: K) -> K::Output {
     kernel.run()
 }

@@ -147,6 +147,14 @@ impl Panels {
             unsafe { self.list_avx512(x) };
             return;
         }
+        #[cfg(target_arch = "x86_64")]
+        if level == Level::Avx2 && self.group == 1 {
+            // SAFETY: the level is supported (asserted above): the processor
+            // has AVX2; x holds n rows of d bytes (asserted), and `pixels`
+            // has room for every pixel of every image plus 16.
+            unsafe { self.list_avx2(x) };
+            return;
+        }
         self.list(x);
     }
 
@@ -220,6 +228,55 @@ impl Panels {
                 self.starts.push(len as u32);
                 let end = ((b + 1) * block).min(d);
                 len = append_lit(row, b * block, end, &mut self.pixels, len);
+            }
+            self.starts.push(len as u32);
+        }
+    }
+
+    /// [`Self::build`]'s lists with AVX2, for groups of one image: 32
+    /// pixels tested at once, a bit per pixel, then each 8 pixels' lit ones
+    /// written in one go (their [`LIT_AT`] positions widened to 8 numbers);
+    /// a block's last pixels as [`append_lit`] does.
+    ///
+    /// # Safety
+    /// The processor must have AVX2; `x` must hold n rows of d bytes and
+    /// `pixels` room for n·d + 16 numbers; the groups are of one image.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn list_avx2(&mut self, x: &[u8]) {
+        use std::arch::x86_64::*;
+        let (d, block) = (self.d, self.block);
+        let mut len = 0;
+        for &s in &self.order {
+            let row = &x[s as usize * d..][..d];
+            for b in 0..self.blocks {
+                self.starts.push(len as u32);
+                let (mut i, to) = (b * block, ((b + 1) * block).min(d));
+                let out = self.pixels.as_mut_ptr();
+                // SAFETY: bytes i..i + 32 ≤ to ≤ d of the row; 8 numbers
+                // from len, which is at most the pixels listed so far, below
+                // n·d, and `pixels` holds n·d + 16 (the caller's).
+                unsafe {
+                    let zero = _mm256_setzero_si256();
+                    while i + 32 <= to {
+                        let v = _mm256_loadu_si256(row.as_ptr().add(i) as *const __m256i);
+                        let lit = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero)) as u32);
+                        for k in 0..4 {
+                            let m = (lit >> (8 * k)) as u8 as usize;
+                            let at = _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                LIT_AT[m].as_ptr() as *const __m128i
+                            ));
+                            let first = _mm256_set1_epi32((i + 8 * k) as i32);
+                            _mm256_storeu_si256(
+                                out.add(len) as *mut __m256i,
+                                _mm256_add_epi32(at, first),
+                            );
+                            len += m.count_ones() as usize;
+                        }
+                        i += 32;
+                    }
+                }
+                len = append_lit(row, i, to, &mut self.pixels, len);
             }
             self.starts.push(len as u32);
         }

@@ -112,14 +112,21 @@ fn listed_when_any_image_lights_it(level: Level) {
     assert_eq!(p.lit(0, 0), &[2]);
 }
 
-/// Both ways of listing give the same lists, over image counts, widths
-/// and blocks that leave every kind of remainder.
+/// The vector ways of listing (AVX-512: groups of [`GROUP`], AVX2: one
+/// image) give the plain way's lists, over image counts, widths and blocks
+/// that leave every kind of remainder.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn the_vector_lists_equal_the_plain_ones() {
-    if !testing::runs(Level::Avx512) {
-        return;
+    for (level, group) in [(Level::Avx512, GROUP), (Level::Avx2, 1)] {
+        if testing::runs(level) {
+            vector_lists_equal_plain_ones(level, group);
+        }
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn vector_lists_equal_plain_ones(level: Level, group: usize) {
     let mut rng = crate::random::Rng::new(7);
     for &d in &[1, 17, 63, 64, 65, 130, 784] {
         for &n in &[1, 4, 5, 7, 23] {
@@ -147,23 +154,25 @@ fn the_vector_lists_equal_the_plain_ones() {
                     block,
                     order,
                     blocks: d.div_ceil(block),
-                    group: GROUP,
+                    group,
                     ..Default::default()
                 };
-                plain.pixels.resize(n.div_ceil(GROUP) * d + 16, 0);
+                plain.pixels.resize(n.div_ceil(group) * d + 16, 0);
                 let mut vector = plain.clone();
                 plain.list(&x);
-                // SAFETY: AVX-512 was detected; x and pixels are sized
+                // SAFETY: the level was detected; x and pixels are sized
                 // as it needs.
-                unsafe { vector.list_avx512(&x) };
-                assert_eq!(plain.starts, vector.starts, "d {d} n {n} block {block}");
-                for g in 0..n.div_ceil(GROUP) {
+                unsafe {
+                    match level {
+                        Level::Avx512 => vector.list_avx512(&x),
+                        _ => vector.list_avx2(&x),
+                    }
+                };
+                let at = format!("{level:?}: d {d} n {n} block {block}");
+                assert_eq!(plain.starts, vector.starts, "{at}");
+                for g in 0..n.div_ceil(group) {
                     for b in 0..plain.blocks {
-                        assert_eq!(
-                            plain.lit(g, b),
-                            vector.lit(g, b),
-                            "d {d} n {n} block {block}"
-                        );
+                        assert_eq!(plain.lit(g, b), vector.lit(g, b), "{at}");
                     }
                 }
             }

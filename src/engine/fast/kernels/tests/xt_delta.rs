@@ -5,14 +5,15 @@ use super::*;
 #[cfg(target_arch = "x86_64")]
 use crate::engine::testing;
 
-/// The AVX-512 sample lists of ∂L/∂W1 equal the plain ones, over sample
-/// counts and pixel ranges that leave every kind of remainder.
+/// The AVX-512 and AVX2 sample lists of ∂L/∂W1 equal the plain ones, over
+/// sample counts and pixel ranges that leave every kind of remainder.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn the_vector_sample_lists_equal_the_plain_ones() {
-    if !testing::runs(Level::Avx512) {
-        return;
-    }
+    let levels: Vec<Level> = [Level::Avx512, Level::Avx2]
+        .into_iter()
+        .filter(|&level| testing::runs(level))
+        .collect();
     let mut rng = crate::random::Rng::new(11);
     let d = 300;
     for &n in &[1, 7, 16, 17, 100] {
@@ -29,19 +30,27 @@ fn the_vector_sample_lists_equal_the_plain_ones() {
             .collect();
         for &(first, groups) in &[(0, 1), (3, 31), (0, 32), (17, 33), (1, 70), (0, 75)] {
             let size = groups * (n + 1) + 16;
-            let (mut plain, mut vector) = (vec![u32::MAX; size], vec![u32::MAX; size]);
+            let mut plain = vec![u32::MAX; size];
             sample_lists::<PIXELS>(&x, n, d, first, groups, &mut plain);
-            // SAFETY: AVX-512 was detected; first + 4·groups ≤ d, and
-            // the lists have the room it needs.
-            unsafe { sample_lists_avx512(&x, n, d, first, groups, &mut vector) };
-            for g in 0..groups {
-                let at = g * (n + 1);
-                let len = plain[at] as usize;
-                assert_eq!(
-                    &plain[at..=at + len],
-                    &vector[at..=at + len],
-                    "n {n}, first {first}, group {g} of {groups}"
-                );
+            for &level in &levels {
+                let mut vector = vec![u32::MAX; size];
+                // SAFETY: the level was detected; first + 4·groups ≤ d, and
+                // the lists have the room they need.
+                unsafe {
+                    match level {
+                        Level::Avx512 => sample_lists_avx512(&x, n, d, first, groups, &mut vector),
+                        _ => sample_lists_avx2(&x, n, d, first, groups, &mut vector),
+                    }
+                };
+                for g in 0..groups {
+                    let at = g * (n + 1);
+                    let len = plain[at] as usize;
+                    assert_eq!(
+                        &plain[at..=at + len],
+                        &vector[at..=at + len],
+                        "{level:?}: n {n}, first {first}, group {g} of {groups}"
+                    );
+                }
             }
         }
     }
