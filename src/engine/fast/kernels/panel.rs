@@ -413,20 +413,14 @@ impl Panels {
 /// slots are written; the length moves on by how many are lit.
 #[inline(always)]
 fn append_lit(row: &[u8], from: usize, to: usize, pixels: &mut [u32], mut len: usize) -> usize {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut i = from;
     while i + 8 <= to {
-        let v = u64::from_le_bytes(row[i..i + 8].try_into().unwrap());
-        // The top bit of each byte that is not zero: its low 7 bits plus
-        // 0x7f carry into it, or it was set already.
-        let top = (v | (v & LOW7).wrapping_add(LOW7)) & !LOW7;
-        // Byte j's top bit (bit 8j + 7) to bit 56 + j, then down to bit j.
-        let m = ((top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+        let m = lit_bits(u64::from_le_bytes(row[i..i + 8].try_into().unwrap())) as usize;
         let (at, slots) = (&LIT_AT[m], &mut pixels[len..len + 8]);
         for j in 0..8 {
             slots[j] = (i + at[j] as usize) as u32;
         }
-        len += m.count_ones() as usize;
+        len += LIT_COUNT[m] as usize;
         i += 8;
     }
     for i in i..to {
@@ -436,9 +430,33 @@ fn append_lit(row: &[u8], from: usize, to: usize, pixels: &mut [u32], mut len: u
     len
 }
 
+/// For each byte m, how many of its bits are set (a load, where the
+/// processor may have no instruction that counts them).
+pub(super) static LIT_COUNT: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut m = 0;
+    while m < 256 {
+        table[m] = (m as u8).count_ones() as u8;
+        m += 1;
+    }
+    table
+};
+
+/// Which of the 8 bytes of `v` (little-endian) are not zero: bit j for
+/// byte j.
+#[inline(always)]
+pub(super) fn lit_bits(v: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The top bit of each byte that is not zero: its low 7 bits plus
+    // 0x7f carry into it, or it was set already.
+    let top = (v | (v & LOW7).wrapping_add(LOW7)) & !LOW7;
+    // Byte j's top bit (bit 8j + 7) to bit 56 + j, then down to bit j.
+    (top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
 /// For each byte m, the positions of its set bits, lowest first (the
 /// slots after the last are 0).
-static LIT_AT: [[u8; 8]; 256] = {
+pub(super) static LIT_AT: [[u8; 8]; 256] = {
     let mut table = [[0u8; 8]; 256];
     let mut m = 0;
     while m < 256 {

@@ -13,6 +13,7 @@
 //! rounding), with SSE2 or simd128 it is multiplied, then added.
 
 use super::float::Float;
+use super::panel::{LIT_AT, LIT_COUNT, lit_bits};
 use super::vector::Vector;
 use super::{Level, even_tiles, with_registers};
 
@@ -101,13 +102,19 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     } else if level == Level::Avx2 && P == PIXELS {
         // SAFETY: as above, with AVX2 (the level is supported).
         unsafe { sample_lists_avx2(x, n, d, first, groups, &mut lists) };
+    } else if P == 1 {
+        sample_lists_one(x, n, d, first, groups, &mut lists);
     } else {
         sample_lists::<P>(x, n, d, first, groups, &mut lists);
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = level;
-        sample_lists::<P>(x, n, d, first, groups, &mut lists);
+        if P == 1 {
+            sample_lists_one(x, n, d, first, groups, &mut lists);
+        } else {
+            sample_lists::<P>(x, n, d, first, groups, &mut lists);
+        }
     }
     // The registers of hidden units in as few tiles of at most R as can
     // be, as even as can be (16 → 8 + 8, 7 → 4 + 3).
@@ -179,6 +186,82 @@ fn sample_lists<const P: usize>(
         }
         list[0] = len as u32;
     }
+}
+
+/// [`sample_lists`] for groups of one pixel, 8 pixels × 8 samples at a
+/// time, in plain 64-bit arithmetic (every target): each sample's 8 bytes
+/// tested at once into a byte of bits ([`lit_bits`]), the 8 × 8 bits
+/// turned ([`transpose8`]) so that pixel j's byte holds its 8 samples' bits,
+/// and each pixel's lit samples written from [`LIT_AT`] in one go. The
+/// pixels past the last 8 as [`sample_lists`] does.
+#[inline(always)]
+fn sample_lists_one(x: &[u8], n: usize, d: usize, first: usize, pixels: usize, lists: &mut [u32]) {
+    let stride = n + 1;
+    // Checked once here so that the loops below read and write unchecked.
+    assert!(x.len() >= n * d && first + pixels <= d && lists.len() >= pixels * stride);
+    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr());
+    let mut p = 0;
+    while p + 8 <= pixels {
+        let mut lens = [0usize; 8];
+        let mut s0 = 0;
+        while s0 < n {
+            let rows = (n - s0).min(8);
+            let mut bits = 0u64;
+            for k in 0..rows {
+                let at = (s0 + k) * d + first + p;
+                // SAFETY: bytes first + p .. + 8 ≤ d of image s0 + k < n, in
+                // x (asserted above).
+                let v = unsafe { xp.add(at).cast::<[u8; 8]>().read() };
+                bits |= lit_bits(u64::from_le_bytes(v)) << (8 * k);
+            }
+            let turned = transpose8(bits);
+            for (j, len) in lens.iter_mut().enumerate() {
+                let m = (turned >> (8 * j)) as u8 as usize;
+                // SAFETY: pixel p + j's list, n numbers after its count, in
+                // `lists` (asserted above); *len ≤ s0, so the 8 slots end at
+                // s0 + 8 ≤ n when rows is 8, and one slot at *len ≤ s0 + k < n
+                // otherwise.
+                unsafe {
+                    let list = out.add((p + j) * stride + 1 + *len);
+                    if rows == 8 {
+                        // All 8 slots written; the length moves on by how
+                        // many are lit.
+                        let slots = &mut *list.cast::<[u32; 8]>();
+                        for (slot, &a) in slots.iter_mut().zip(&LIT_AT[m]) {
+                            *slot = (s0 + a as usize) as u32;
+                        }
+                        *len += LIT_COUNT[m] as usize;
+                    } else {
+                        // The last few samples: no room past n for 8 slots.
+                        let mut lit = 0;
+                        for k in 0..rows {
+                            *list.add(lit) = (s0 + k) as u32;
+                            lit += m >> k & 1;
+                        }
+                        *len += lit;
+                    }
+                }
+            }
+            s0 += 8;
+        }
+        for (j, &len) in lens.iter().enumerate() {
+            // SAFETY: pixel p + j's count, in `lists` (asserted above).
+            unsafe { *out.add((p + j) * stride) = len as u32 };
+        }
+        p += 8;
+    }
+    sample_lists::<1>(x, n, d, first + p, pixels - p, &mut lists[p * stride..]);
+}
+
+/// An 8 × 8 matrix of bits, bit c of byte r, turned: bit r of byte c.
+#[inline(always)]
+fn transpose8(mut x: u64) -> u64 {
+    let t = (x ^ (x >> 7)) & 0x00aa_00aa_00aa_00aa;
+    x ^= t ^ (t << 7);
+    let t = (x ^ (x >> 14)) & 0x0000_cccc_0000_cccc;
+    x ^= t ^ (t << 14);
+    let t = (x ^ (x >> 28)) & 0x0000_0000_f0f0_f0f0;
+    x ^ t ^ (t << 28)
 }
 
 /// [`sample_lists`] with AVX-512, 32 groups (128 pixels) at a time: a mask

@@ -55,3 +55,47 @@ fn the_vector_sample_lists_equal_the_plain_ones() {
         }
     }
 }
+
+/// The one-pixel sample lists made 8 × 8 at a time equal the plain ones,
+/// over sample counts, first pixels and pixel counts that leave every
+/// kind of remainder (samples past a multiple of 8, pixels past one).
+#[test]
+fn one_pixel_lists_eight_by_eight_equal_the_plain_ones() {
+    let mut rng = crate::random::Rng::new(12);
+    let d = 300;
+    for &n in &[1, 7, 8, 9, 16, 23, 100] {
+        let x: Vec<u8> = (0..n * d)
+            .map(|i| {
+                let p = [0.05, 0.6, 0.0, 1.0][(i / d) % 4];
+                if rng.uniform() < p {
+                    1 + (rng.uniform() * 254.0) as u8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        for &(first, pixels) in &[
+            (0, 1),
+            (3, 8),
+            (0, 9),
+            (17, 64),
+            (1, 70),
+            (0, 299),
+            (5, 295),
+        ] {
+            let size = pixels * (n + 1) + 16;
+            let (mut plain, mut eights) = (vec![u32::MAX; size], vec![u32::MAX; size]);
+            super::sample_lists::<1>(&x, n, d, first, pixels, &mut plain);
+            super::sample_lists_one(&x, n, d, first, pixels, &mut eights);
+            for p in 0..pixels {
+                let at = p * (n + 1);
+                let len = plain[at] as usize;
+                assert_eq!(
+                    &plain[at..=at + len],
+                    &eights[at..=at + len],
+                    "n {n}, first {first}, pixel {p} of {pixels}"
+                );
+            }
+        }
+    }
+}
