@@ -139,7 +139,11 @@ impl W1Planes {
             let r = ((hp - first) / T).min(4);
             let mut m = [_mm512_setzero_si512(); 4];
             for p in 0..d {
-                for (k, m) in m.iter_mut().enumerate().take(r) {
+                // Always four registers, the loop without a branch: past the
+                // r-th, each takes the last chunk again (its maximum is not
+                // stored).
+                for (k, m) in m.iter_mut().enumerate() {
+                    let k = k.min(r - 1);
                     // SAFETY: row p < d, columns first + 16k + 16 ≤ hp.
                     let w = unsafe {
                         _mm512_loadu_si512(w1.as_ptr().add(p * hp + first + k * T).cast())
@@ -178,6 +182,33 @@ impl W1Planes {
             unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }
         };
         let (lo, hi) = (pick([0, 64, 1, 65]), pick([2, 66, 3, 67]));
+        // The units left over (rem = h mod 16), when the three planes' and
+        // the column of ones fit one tile (rem ≤ 5: the book's 50 leave 2):
+        // their words side by side, plane by plane, as `col` places them
+        // from the start of column tile 3g, by two permutes, one masked
+        // store (the column of ones, word 3·rem, untouched).
+        let rem = h - T * g;
+        let side_by_side = rem > 0 && 3 * rem < T;
+        let (first_two, third, keep) = {
+            let (mut a, mut b) = ([0i32; T], [0i32; T]);
+            for k in 0..T {
+                // Word k: plane k / rem, unit k % rem.
+                let (plane, c) = (
+                    k.checked_div(rem).unwrap_or(0),
+                    k.checked_rem(rem).unwrap_or(0),
+                );
+                a[k] = if plane == 0 { c } else { T + c } as i32;
+                b[k] = if plane == 2 { T + c } else { k } as i32;
+            }
+            // SAFETY: 16 numbers each.
+            unsafe {
+                (
+                    _mm512_loadu_si512(a.as_ptr().cast()),
+                    _mm512_loadu_si512(b.as_ptr().cast()),
+                    ((1u32 << (3 * rem).min(T)) - 1) as u16,
+                )
+            }
+        };
         // Four rows of W1 at a time (in order, for the caches), each group
         // of 16 units of them in turn.
         for t in 0..kt {
@@ -224,6 +255,21 @@ impl W1Planes {
                             flip,
                         ),
                     ];
+                    if u == g && side_by_side {
+                        let two = _mm512_permutex2var_epi32(words[0], first_two, words[1]);
+                        let all = _mm512_permutex2var_epi32(two, third, words[2]);
+                        let at = self.tile(3 * g, t) + r;
+                        // SAFETY: `at` is a line of the planes, 64 aligned
+                        // bytes; the words past 3·rem are not written.
+                        unsafe {
+                            _mm512_mask_storeu_epi32(
+                                self.bytes[at].0.as_mut_ptr().cast(),
+                                keep,
+                                all,
+                            )
+                        };
+                        continue;
+                    }
                     for (plane, &words) in words.iter().enumerate() {
                         if u < g {
                             let at = self.tile(3 * u + plane, t) + r;

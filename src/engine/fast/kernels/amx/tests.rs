@@ -101,7 +101,13 @@ fn a_weight_just_below_a_power_of_two_keeps_24_bits() {
 #[test]
 fn both_fills_agree() {
     let mut seed = 3;
-    for (d, h, hp) in [(784, 50, 64), (70, 11, 16)] {
+    for (d, h, hp) in [
+        (784, 50, 64),
+        (70, 11, 16),
+        (100, 37, 48),
+        (130, 20, 32),
+        (64, 3, 16),
+    ] {
         let mut w = weights(d, h, hp, &mut seed);
         w[5 * hp + 2] = f32::NAN;
         w[9 * hp + 7] = f32::INFINITY;
