@@ -13,7 +13,7 @@
 //! rounding), with SSE2 or simd128 it is multiplied, then added.
 
 use super::float::Float;
-use super::panel::{LIT_AT, LIT_COUNT, lit_bits};
+use super::sample_lists::sample_lists_for;
 use super::vector::Vector;
 use super::{Level, even_tiles, with_registers};
 
@@ -61,7 +61,7 @@ const SINGLE: usize = 13;
 
 /// Pixels per tile of ∂L/∂W1 with AVX-512.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-const PIXELS: usize = 4;
+pub(super) const PIXELS: usize = 4;
 
 /// ∂L/∂W1 rows with vector registers: tiles of P pixels (each group of P
 /// over the samples that light one of them) × up to R registers.
@@ -92,30 +92,7 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     lists.clear();
     // Room for 16 numbers written past the last list.
     lists.resize(groups * (n + 1) + 16, 0);
-    #[cfg(target_arch = "x86_64")]
-    if level == Level::Avx512 {
-        // SAFETY: the level is supported (asserted in `xt_delta`): the
-        // processor has AVX-512; the pixels
-        // first..first + groups·PIXELS ≤ d of n images are in x, and lists
-        // has room for groups lists of n + 1 and 16 more (above).
-        unsafe { sample_lists_avx512(x, n, d, first, groups, &mut lists) };
-    } else if level == Level::Avx2 && P == PIXELS {
-        // SAFETY: as above, with AVX2 (the level is supported).
-        unsafe { sample_lists_avx2(x, n, d, first, groups, &mut lists) };
-    } else if P == 1 {
-        sample_lists_one(x, n, d, first, groups, &mut lists);
-    } else {
-        sample_lists::<P>(x, n, d, first, groups, &mut lists);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = level;
-        if P == 1 {
-            sample_lists_one(x, n, d, first, groups, &mut lists);
-        } else {
-            sample_lists::<P>(x, n, d, first, groups, &mut lists);
-        }
-    }
+    sample_lists_for::<P>(level, x, n, d, first, groups, &mut lists);
     // The registers of hidden units in as few tiles of at most R as can
     // be, as even as can be (16 → 8 + 8, 7 → 4 + 3).
     for (first_register, r) in even_tiles(hp / V::N, R) {
@@ -159,272 +136,6 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
         }
     }
     SAMPLE_LISTS.set(lists);
-}
-
-/// For each of `groups` groups of P pixels from pixel `first`, the
-/// samples among the `n` images of `x` that light any of them, in order: in
-/// `lists`, n + 1 numbers per group, a count, then the samples.
-///
-/// Written without a branch (whether a sample is lit follows no pattern a
-/// processor could predict): every sample is written, the lit ones kept.
-#[inline(always)]
-fn sample_lists<const P: usize>(
-    x: &[u8],
-    n: usize,
-    d: usize,
-    first: usize,
-    groups: usize,
-    lists: &mut [u32],
-) {
-    for (g, list) in lists.chunks_exact_mut(n + 1).take(groups).enumerate() {
-        let i0 = first + g * P;
-        let mut len = 0;
-        for s in 0..n {
-            let bytes: [u8; P] = x[s * d + i0..][..P].try_into().unwrap();
-            list[1 + len] = s as u32;
-            len += (bytes != [0; P]) as usize;
-        }
-        list[0] = len as u32;
-    }
-}
-
-/// [`sample_lists`] for groups of one pixel, 8 pixels × 8 samples at a
-/// time, in plain 64-bit arithmetic (every target): each sample's 8 bytes
-/// tested at once into a byte of bits ([`lit_bits`]), the 8 × 8 bits
-/// turned ([`transpose8`]) so that pixel j's byte holds its 8 samples' bits,
-/// and each pixel's lit samples written from [`LIT_AT`] in one go. The
-/// pixels past the last 8 as [`sample_lists`] does.
-#[inline(always)]
-fn sample_lists_one(x: &[u8], n: usize, d: usize, first: usize, pixels: usize, lists: &mut [u32]) {
-    let stride = n + 1;
-    // Checked once here so that the loops below read and write unchecked.
-    assert!(x.len() >= n * d && first + pixels <= d && lists.len() >= pixels * stride);
-    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr());
-    let mut p = 0;
-    while p + 8 <= pixels {
-        let mut lens = [0usize; 8];
-        let mut s0 = 0;
-        while s0 < n {
-            let rows = (n - s0).min(8);
-            let mut bits = 0u64;
-            for k in 0..rows {
-                let at = (s0 + k) * d + first + p;
-                // SAFETY: bytes first + p .. + 8 ≤ d of image s0 + k < n, in
-                // x (asserted above).
-                let v = unsafe { xp.add(at).cast::<[u8; 8]>().read() };
-                bits |= lit_bits(u64::from_le_bytes(v)) << (8 * k);
-            }
-            let turned = transpose8(bits);
-            for (j, len) in lens.iter_mut().enumerate() {
-                let m = (turned >> (8 * j)) as u8 as usize;
-                // SAFETY: pixel p + j's list, n numbers after its count, in
-                // `lists` (asserted above); *len ≤ s0, so the 8 slots end at
-                // s0 + 8 ≤ n when rows is 8, and one slot at *len ≤ s0 + k < n
-                // otherwise.
-                unsafe {
-                    let list = out.add((p + j) * stride + 1 + *len);
-                    if rows == 8 {
-                        // All 8 slots written; the length moves on by how
-                        // many are lit.
-                        let slots = &mut *list.cast::<[u32; 8]>();
-                        for (slot, &a) in slots.iter_mut().zip(&LIT_AT[m]) {
-                            *slot = (s0 + a as usize) as u32;
-                        }
-                        *len += LIT_COUNT[m] as usize;
-                    } else {
-                        // The last few samples: no room past n for 8 slots.
-                        let mut lit = 0;
-                        for k in 0..rows {
-                            *list.add(lit) = (s0 + k) as u32;
-                            lit += m >> k & 1;
-                        }
-                        *len += lit;
-                    }
-                }
-            }
-            s0 += 8;
-        }
-        for (j, &len) in lens.iter().enumerate() {
-            // SAFETY: pixel p + j's count, in `lists` (asserted above).
-            unsafe { *out.add((p + j) * stride) = len as u32 };
-        }
-        p += 8;
-    }
-    sample_lists::<1>(x, n, d, first + p, pixels - p, &mut lists[p * stride..]);
-}
-
-/// An 8 × 8 matrix of bits, bit c of byte r, turned: bit r of byte c.
-#[inline(always)]
-fn transpose8(mut x: u64) -> u64 {
-    let t = (x ^ (x >> 7)) & 0x00aa_00aa_00aa_00aa;
-    x ^= t ^ (t << 7);
-    let t = (x ^ (x >> 14)) & 0x0000_cccc_0000_cccc;
-    x ^= t ^ (t << 14);
-    let t = (x ^ (x >> 28)) & 0x0000_0000_f0f0_f0f0;
-    x ^ t ^ (t << 28)
-}
-
-/// [`sample_lists`] with AVX-512, 32 groups (128 pixels) at a time: a mask
-/// per sample of the groups it lights (one test per 4 bytes), then, for each
-/// group, 16 samples' masks tested for its bit at once and the lit samples'
-/// numbers kept by `vpcompressd`.
-///
-/// # Safety
-/// The processor must have AVX-512 F and BW; x must hold pixels
-/// `first..first + groups·PIXELS` (≤ d) of n images of d, and `lists` room
-/// for groups·(n + 1) + 16 numbers.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn sample_lists_avx512(
-    x: &[u8],
-    n: usize,
-    d: usize,
-    first: usize,
-    groups: usize,
-    lists: &mut [u32],
-) {
-    use std::arch::x86_64::*;
-    const _: () = assert!(PIXELS == 4, "one 32-bit lane per group");
-    let mut masks = SAMPLE_MASKS.take();
-    masks.clear();
-    masks.resize(n.next_multiple_of(16), 0);
-    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr() as *mut i32);
-    // SAFETY: (the whole body) the caller's; reads stay within the pixels it
-    // names (masked to whole groups), writes within lists and masks.
-    unsafe {
-        let step = _mm512_set1_epi32(16);
-        let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        for g0 in (0..groups).step_by(32) {
-            // Bytes of whole groups in this pass, in two registers of 64.
-            let bytes = (groups - g0).min(32) * PIXELS;
-            let keep = |from: usize| -> u64 {
-                let count = bytes.saturating_sub(from).min(64);
-                if count == 64 { !0 } else { (1u64 << count) - 1 }
-            };
-            let (k0, k1) = (keep(0), keep(64));
-            for s in 0..n {
-                let p = xp.add(s * d + first + g0 * PIXELS) as *const i8;
-                let lo = _mm512_maskz_loadu_epi8(k0, p);
-                let hi = _mm512_maskz_loadu_epi8(k1, p.add(64));
-                let m = _mm512_test_epi32_mask(lo, lo) as u32
-                    | (_mm512_test_epi32_mask(hi, hi) as u32) << 16;
-                masks[s] = m;
-            }
-            for g in g0..(g0 + 32).min(groups) {
-                let bit = _mm512_set1_epi32(1 << (g - g0));
-                let list = out.add(g * (n + 1));
-                let mut len = 0usize;
-                let mut index = iota;
-                for c in (0..n).step_by(16) {
-                    let m = _mm512_loadu_si512(masks.as_ptr().add(c) as *const _);
-                    // Samples past n have a zero mask.
-                    let lit = _mm512_test_epi32_mask(m, bit);
-                    let listed = _mm512_maskz_compress_epi32(lit, index);
-                    _mm512_storeu_si512(list.add(1 + len) as *mut _, listed);
-                    len += lit.count_ones() as usize;
-                    index = _mm512_add_epi32(index, step);
-                }
-                *list = len as i32;
-            }
-        }
-    }
-    SAMPLE_MASKS.set(masks);
-}
-
-/// [`sample_lists`] with AVX2, 8 groups (32 pixels) at a time: a byte per
-/// sample of the groups it lights (one test per 4 bytes), then, for each
-/// group, 8 samples' bytes at once: their bits for the group gathered into
-/// one byte by a multiply, and the lit samples' numbers written from the
-/// table [`LIT_ORDER`].
-///
-/// # Safety
-/// The processor must have AVX2; x must hold pixels
-/// `first..first + groups·PIXELS` (≤ d) of n images of d, and `lists` room
-/// for groups·(n + 1) + 16 numbers.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn sample_lists_avx2(
-    x: &[u8],
-    n: usize,
-    d: usize,
-    first: usize,
-    groups: usize,
-    lists: &mut [u32],
-) {
-    use std::arch::x86_64::*;
-    const _: () = assert!(PIXELS == 4, "one 32-bit lane per group");
-    let mut masks = SAMPLE_BYTES.take();
-    masks.clear();
-    // Samples past n light nothing: 8 bytes can always be read.
-    masks.resize(n.next_multiple_of(8), 0);
-    let (xp, out) = (x.as_ptr(), lists.as_mut_ptr() as *mut i32);
-    // SAFETY: (the whole body) the caller's; reads stay within the pixels it
-    // names (masked to whole groups), writes within lists and masks.
-    unsafe {
-        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        let shifts = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
-        for g0 in (0..groups).step_by(8) {
-            // The lanes of whole groups in this pass; the others read as zero.
-            let keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((groups - g0).min(8) as i32), lanes);
-            for s in 0..n {
-                let p = xp.add(s * d + first + g0 * PIXELS) as *const i32;
-                let dark =
-                    _mm256_cmpeq_epi32(_mm256_maskload_epi32(p, keep), _mm256_setzero_si256());
-                *masks.get_unchecked_mut(s) = !_mm256_movemask_ps(_mm256_castsi256_ps(dark)) as u8;
-            }
-            for g in g0..(g0 + 8).min(groups) {
-                let list = out.add(g * (n + 1));
-                let mut len = 0usize;
-                for c in (0..n).step_by(8) {
-                    let eight = u64::from_le_bytes(*(masks.as_ptr().add(c) as *const [u8; 8]));
-                    // Bit g − g0 of each byte, sample c + k's at bit k.
-                    let lit = ((eight >> (g - g0)) & 0x0101_0101_0101_0101)
-                        .wrapping_mul(0x0102_0408_1020_4080)
-                        >> 56;
-                    let order = LIT_ORDER[lit as usize];
-                    let at = _mm256_and_si256(
-                        _mm256_srlv_epi32(_mm256_set1_epi32(order as i32), shifts),
-                        _mm256_set1_epi32(7),
-                    );
-                    let listed = _mm256_add_epi32(at, _mm256_set1_epi32(c as i32));
-                    _mm256_storeu_si256(list.add(1 + len) as *mut __m256i, listed);
-                    len += (order >> 24) as usize;
-                }
-                *list = len as i32;
-            }
-        }
-    }
-    SAMPLE_BYTES.set(masks);
-}
-
-/// For each byte `m` of 8 samples' bits: the places of its set bits, in
-/// order, 3 bits each (bits 0–23), and their count (bits 24–27).
-#[cfg(target_arch = "x86_64")]
-static LIT_ORDER: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut m = 0;
-    while m < 256 {
-        let (mut entry, mut count, mut bit) = (0u32, 0u32, 0u32);
-        while bit < 8 {
-            if m >> bit & 1 == 1 {
-                entry |= bit << (3 * count);
-                count += 1;
-            }
-            bit += 1;
-        }
-        table[m] = entry | count << 24;
-        m += 1;
-    }
-    table
-};
-
-#[cfg(target_arch = "x86_64")]
-thread_local! {
-    /// For each sample, the pixel groups it lights (`sample_lists_avx512`).
-    static SAMPLE_MASKS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
-    /// For each sample, the 8 pixel groups of a pass it lights
-    /// (`sample_lists_avx2`).
-    static SAMPLE_BYTES: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 thread_local! {
@@ -505,7 +216,3 @@ unsafe fn weight_tile<
         }
     }
 }
-
-#[cfg(test)]
-#[path = "tests/xt_delta.rs"]
-mod tests;

@@ -1,4 +1,4 @@
-//! The sample lists of xᵀ·δ.
+//! The sample lists of xᵀ·δ, made every way, equal the plain ones.
 
 #[cfg(target_arch = "x86_64")]
 use super::*;
