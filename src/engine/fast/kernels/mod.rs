@@ -5,10 +5,11 @@
 //! | --- | --- | --- |
 //! | [`x_w1`] | a1 = x·W1 + b1 over the lit pixels of [`panel`] | x: (n, d) bytes, W1: (d, hp) → a1: (n, hp) |
 //! | [`amx`] | the same a1 in f32 on the AMX tile unit | — |
-//! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..` | x: (n, d), δ: (n, hp) → (rows, hp) |
+//! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..`, over the samples [`sample_lists`] lists | x: (n, d), δ: (n, hp) → (rows, hp) |
 //! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
 //! | [`float`], [`vector`], [`vector128`] | the number type (f32 or f64), one register of them | — |
 //! | [`aligned`] | arrays whose first number starts a cache line (W1, a1, ∂L/∂a1, …) | — |
+//! | [`lit`] | which bytes of a row are lit, 8 at a time: the tables both lists are made with | — |
 //! | [`handoff`] | the helper thread's hand-over (see `fast/team.rs`) | — |
 //!
 //! The default x86-64 target only promises SSE2 (2 f64 or 4 f32 per
