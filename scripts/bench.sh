@@ -25,7 +25,8 @@
 # --dataset NAME (default fashion-mnist) is found where `manabi train --dataset
 # NAME` finds it (`manabi data fetch NAME`, or Debian's dataset-fashion-mnist).
 # References: bench/reference_numpy.py (needs numpy) and bench/reference_torch.py
-# (needs torch); whichever is missing is reported and left out.
+# (needs torch), run by $PYTHON, python3 or target/bench-venv (the first with
+# numpy); whichever is missing is reported and left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,7 +64,15 @@ elif [ ! -d "$data" ]; then
   echo "bench.sh: --data-dir $data: no such folder; give a folder of MNIST-layout files (e.g. Fashion-MNIST)" >&2
   exit 2
 fi
+# The Python for the references: $PYTHON, python3, or the virtual
+# environment `--levels` makes (target/bench-venv), the first with numpy.
 python=$(command -v python3 || true)
+for py in "${PYTHON:-}" python3 target/bench-venv/bin/python; do
+  if [ -n "$py" ] && [ -x "$(command -v "$py")" ] && "$py" -c "import numpy" 2> /dev/null; then
+    python=$(command -v "$py")
+    break
+  fi
+done
 
 # A Python with numpy and threadpoolctl (--levels): $PYTHON, python3, or a
 # virtual environment made for it.
