@@ -61,8 +61,34 @@ pub(super) fn lit_bits(v: u64) -> u64 {
     // The top bit of each byte that is not zero: its low 7 bits plus
     // 0x7f carry into it, or it was set already.
     let top = (v | (v & LOW7).wrapping_add(LOW7)) & !LOW7;
-    // Byte j's top bit (bit 8j + 7) to bit 56 + j, then down to bit j.
-    (top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+    byte_bits(top >> 7)
+}
+
+/// Bit 0 of each of the 8 bytes of `v` (little-endian), gathered: bit j for
+/// byte j. The other bits of `v` are ignored.
+#[inline(always)]
+pub(super) fn byte_bits(v: u64) -> u64 {
+    // Byte j's bit (bit 8j) to bit 56 + j by one multiply, then down to bit j.
+    (v & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// The positions of the set bits of byte `m` ([`LIT_AT`]), each plus
+/// `first`, as 8 numbers of an AVX2 register (the slots past the last lit
+/// one hold `first`), and how many are lit.
+///
+/// # Safety
+/// The processor must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) unsafe fn lit_at_avx2(m: usize, first: usize) -> (std::arch::x86_64::__m256i, usize) {
+    use std::arch::x86_64::*;
+    let m = m & 0xff;
+    // SAFETY: 8 bytes of the table's row m; the caller's AVX2.
+    let at = unsafe {
+        let at = _mm256_cvtepu8_epi32(_mm_loadl_epi64(LIT_AT[m].as_ptr().cast()));
+        _mm256_add_epi32(at, _mm256_set1_epi32(first as i32))
+    };
+    (at, LIT_COUNT[m] as usize)
 }
 
 /// For each byte m, the positions of its set bits, lowest first (the

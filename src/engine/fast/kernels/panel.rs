@@ -38,7 +38,7 @@
 use super::Level;
 use super::amx;
 #[cfg(target_arch = "x86_64")]
-use super::lit::LIT_AT;
+use super::lit::lit_at_avx2;
 use super::lit::{append_lit, lit_pixels};
 
 /// Images per group: 5 images × 4 vector registers of hidden units are 20
@@ -238,7 +238,7 @@ impl Panels {
 
     /// [`Self::build`]'s lists with AVX2, for groups of one image: 32
     /// pixels tested at once, a bit per pixel, then each 8 pixels' lit ones
-    /// written in one go (their [`LIT_AT`] positions widened to 8 numbers);
+    /// written in one go (their positions widened to 8 numbers, `lit_at_avx2`);
     /// a block's last pixels as [`append_lit`] does.
     ///
     /// # Safety
@@ -265,16 +265,9 @@ impl Panels {
                         let v = _mm256_loadu_si256(row.as_ptr().add(i) as *const __m256i);
                         let lit = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero)) as u32);
                         for k in 0..4 {
-                            let m = (lit >> (8 * k)) as u8 as usize;
-                            let at = _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-                                LIT_AT[m].as_ptr() as *const __m128i
-                            ));
-                            let first = _mm256_set1_epi32((i + 8 * k) as i32);
-                            _mm256_storeu_si256(
-                                out.add(len) as *mut __m256i,
-                                _mm256_add_epi32(at, first),
-                            );
-                            len += m.count_ones() as usize;
+                            let (at, lit) = lit_at_avx2((lit >> (8 * k)) as usize, i + 8 * k);
+                            _mm256_storeu_si256(out.add(len) as *mut __m256i, at);
+                            len += lit;
                         }
                         i += 32;
                     }

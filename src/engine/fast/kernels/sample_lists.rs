@@ -15,6 +15,8 @@
 use super::Level;
 use super::lit::{LIT_AT, LIT_COUNT, lit_bits};
 #[cfg(target_arch = "x86_64")]
+use super::lit::{byte_bits, lit_at_avx2};
+#[cfg(target_arch = "x86_64")]
 use super::xt_delta::PIXELS;
 
 /// The lists of `groups` groups of P pixels from pixel `first` of the `n`
@@ -238,7 +240,7 @@ unsafe fn sample_lists_avx512(
 /// sample of the groups it lights (one test per 4 bytes), then, for each
 /// group, 8 samples' bytes at once: their bits for the group gathered into
 /// one byte by a multiply, and the lit samples' numbers written from the
-/// table [`LIT_ORDER`].
+/// table of positions (`lit_at_avx2`).
 ///
 /// # Safety
 /// The processor must have AVX2; x must hold pixels
@@ -265,7 +267,6 @@ unsafe fn sample_lists_avx2(
     // names (masked to whole groups), writes within lists and masks.
     unsafe {
         let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        let shifts = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
         for g0 in (0..groups).step_by(8) {
             // The lanes of whole groups in this pass; the others read as zero.
             let keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((groups - g0).min(8) as i32), lanes);
@@ -281,17 +282,9 @@ unsafe fn sample_lists_avx2(
                 for c in (0..n).step_by(8) {
                     let eight = u64::from_le_bytes(*(masks.as_ptr().add(c) as *const [u8; 8]));
                     // Bit g − g0 of each byte, sample c + k's at bit k.
-                    let lit = ((eight >> (g - g0)) & 0x0101_0101_0101_0101)
-                        .wrapping_mul(0x0102_0408_1020_4080)
-                        >> 56;
-                    let order = LIT_ORDER[lit as usize];
-                    let at = _mm256_and_si256(
-                        _mm256_srlv_epi32(_mm256_set1_epi32(order as i32), shifts),
-                        _mm256_set1_epi32(7),
-                    );
-                    let listed = _mm256_add_epi32(at, _mm256_set1_epi32(c as i32));
+                    let (listed, lit) = lit_at_avx2(byte_bits(eight >> (g - g0)) as usize, c);
                     _mm256_storeu_si256(list.add(1 + len) as *mut __m256i, listed);
-                    len += (order >> 24) as usize;
+                    len += lit;
                 }
                 *list = len as i32;
             }
@@ -299,27 +292,6 @@ unsafe fn sample_lists_avx2(
     }
     SAMPLE_BYTES.set(masks);
 }
-
-/// For each byte `m` of 8 samples' bits: the places of its set bits, in
-/// order, 3 bits each (bits 0–23), and their count (bits 24–27).
-#[cfg(target_arch = "x86_64")]
-static LIT_ORDER: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut m = 0;
-    while m < 256 {
-        let (mut entry, mut count, mut bit) = (0u32, 0u32, 0u32);
-        while bit < 8 {
-            if m >> bit & 1 == 1 {
-                entry |= bit << (3 * count);
-                count += 1;
-            }
-            bit += 1;
-        }
-        table[m] = entry | count << 24;
-        m += 1;
-    }
-    table
-};
 
 #[cfg(target_arch = "x86_64")]
 thread_local! {
