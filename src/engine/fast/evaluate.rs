@@ -6,7 +6,8 @@
 //! ```
 //!
 //! The softmax keeps the order of the scores, so the argmax of a2 is the
-//! argmax of y, and evaluation stops before it. The images go in chunks to
+//! argmax of y, and evaluation stops before it. In f64, x·W1 is summed in
+//! f32 and each image checked ([`super::evaluate_narrow`]). The images go in chunks to
 //! the threads; a count does not depend on which thread counted what.
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -16,6 +17,7 @@ use rayon::prelude::*;
 use crate::data::Split;
 use crate::two_layer_net::TwoLayerNet;
 
+use super::evaluate_narrow::Narrow;
 use super::forward::list_and_sum;
 use super::functions::{LANES, activate, side_by_side};
 use super::kernels::aligned::Aligned;
@@ -31,7 +33,8 @@ const EVAL_GRAIN: usize = 20 * GROUP;
 /// The accuracy of `net` on `split`, #{n : argmaxₖ yₙₖ = tₙ} / N: the one
 /// every report prints (the training loop's epochs, `manabi train`'s last
 /// line, `manabi eval`, the pages), computed by the fast engine's kernels in
-/// f64. Its answers are those of the book's [`TwoLayerNet::accuracy`] on
+/// f64 (x·W1 summed in f32 where that provably changes no answer: see
+/// [`super::evaluate_narrow`]). Its answers are those of the book's [`TwoLayerNet::accuracy`] on
 /// the whole split (tests check it). An empty split has accuracy 0.
 ///
 /// # Panics
@@ -57,10 +60,15 @@ pub fn evaluate(net: &TwoLayerNet, split: &Split) -> f64 {
 /// The buffers one thread of an evaluation reuses from chunk to chunk.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EvalScratch<F> {
-    panels: Panels,
-    a1: Aligned<F>,
-    z1: Aligned<F>,
-    a2: Vec<F>,
+    pub(super) panels: Panels,
+    pub(super) a1: Aligned<F>,
+    pub(super) z1: Aligned<F>,
+    pub(super) a2: Vec<F>,
+    /// An f64 evaluation's hidden sums made in f32 ([`Narrow`]).
+    pub(super) narrow: Aligned<f32>,
+    /// The images [`Narrow`] could not settle, and their pixels.
+    pub(super) recheck: Vec<u32>,
+    pub(super) recheck_x: Vec<u8>,
 }
 
 /// The fraction of `split` whose most probable class is the label.
@@ -85,9 +93,16 @@ pub(crate) fn accuracy_in<F: Float>(
     let d = split.pixels_per_image();
     let (x, t) = (split.images(), split.labels());
     let values = split.pixel_values();
-    let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| {
-        let EvalScratch { panels, a1, z1, a2 } = s;
-        count_correct(net, x, t, values, panels, a1, z1, a2)
+    // In f64, the hidden sums in f32 where that settles the answer.
+    let narrow = Narrow::new(net, values);
+    let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| match &narrow {
+        Some(narrow) => narrow.count_correct(net, x, t, values, s),
+        None => {
+            let EvalScratch {
+                panels, a1, z1, a2, ..
+            } = s;
+            count_correct(net, x, t, values, panels, a1, z1, a2)
+        }
     };
     let correct: usize = if rayon::current_num_threads() > 2 {
         x.par_chunks(EVAL_GRAIN * d)
@@ -128,7 +143,7 @@ pub(crate) fn accuracy_in<F: Float>(
 kernel! {
     /// How many of the images `x` the network labels correctly, a byte
     /// standing for `values[byte]` (`byte / 255` without them).
-    fn count_correct<F: Float>(
+    pub(super) fn count_correct<F: Float>(
         net: &FastNet<F>,
         x: &[u8],
         labels: &[u8],

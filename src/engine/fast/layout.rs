@@ -117,6 +117,40 @@ impl<F: Float> FastNet<F> {
         fast
     }
 
+    /// `net`'s parameters rounded to `F`, padded for the kernel level in
+    /// use (an f64 network's f32 copy, for its evaluation's hidden sums).
+    pub(crate) fn narrowed<G: Float>(net: &FastNet<G>) -> Self {
+        let (d, h, k) = (net.d, net.h, net.k);
+        let pad = level().register_bytes() / std::mem::size_of::<F>();
+        let hp = h.div_ceil(pad) * pad;
+        let convert = |v: &[G]| v.iter().map(|x| F::from_f64(x.to_f64())).collect();
+        let mut w1 = Aligned::zeros(d * hp);
+        for (to, from) in w1
+            .chunks_exact_mut(hp.max(1))
+            .zip(net.w1.chunks_exact(net.hp.max(1)))
+        {
+            for (t, f) in to[..h].iter_mut().zip(&from[..h]) {
+                *t = F::from_f64(f.to_f64());
+            }
+        }
+        let mut w2: Vec<F> = convert(&net.w2[..h * k]);
+        w2.resize(hp * k, F::ZERO);
+        let mut b1: Vec<F> = convert(&net.b1[..h]);
+        b1.resize(hp, F::ZERO);
+        FastNet {
+            d,
+            h,
+            hp,
+            k,
+            w1,
+            b1,
+            w2,
+            b2: convert(&net.b2),
+            activation: net.activation,
+            amx: amx::Cache::default(),
+        }
+    }
+
     /// Overwrites the parameters with `params` (same sizes), a row at a
     /// time: W1's rows of h go into rows of hp, the padding left as it is.
     pub fn set_params(&mut self, params: &Params) {

@@ -12,6 +12,7 @@
 //! | [`backward`] | ∂L/∂W2 = z1ᵀ·dy, ∂L/∂W1 = xᵀ·da1, and the biases | the parameters' |
 //! | [`update`] | W ← W − η·∂L/∂W | the parameters' |
 //! | [`evaluate`](mod@evaluate) | #{n : argmax a2ₙ = tₙ} / N on a whole split | — |
+//! | [`evaluate_narrow`] | the same count in f64, x·W1 summed in f32 where that cannot change an answer | (n, hp) |
 //! | [`numerical`] | (L(θ + h) − L(θ − h)) / 2h for every θ | the parameters' |
 //! | [`team`] | two threads, each half of a batch on one | — |
 //! | [`kernels`] | the vector products x·W1, xᵀ·δ, z1·W2, in 128-bit registers, AVX2, AVX-512 or AMX | — |
@@ -34,7 +35,9 @@
 //!   between the cores ([`FastEngine`]); evaluation splits its images
 //!   between the threads. The halves never depend on the thread count, and
 //!   neither does the result;
-//! - **f32 or f64**, with an `exp` the compiler can vectorise;
+//! - **f32 or f64**, with an `exp` the compiler can vectorise; an f64
+//!   evaluation makes its x·W1 in f32 and checks, image by image, that
+//!   this cannot change the answer ([`evaluate_narrow`]);
 //! - **AVX2 / AVX-512** when the processor has them, chosen at run time,
 //!   and **AMX** for f32's x·W1 where the processor has it; elsewhere the
 //!   target's **128-bit** registers (SSE2, NEON, simd128);
@@ -47,6 +50,7 @@
 
 pub(crate) mod backward;
 pub(crate) mod evaluate;
+pub(crate) mod evaluate_narrow;
 pub(crate) mod forward;
 pub(crate) mod functions;
 pub(crate) mod kernels;

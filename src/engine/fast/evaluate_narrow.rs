@@ -1,0 +1,364 @@
+//! f64 evaluation with its hidden sums made in f32: the same answers,
+//! checked image by image.
+//!
+//! ```text
+//! ã1 = x·W1 + b1 by the f32 kernels (AMX, or twice the lanes of f64), widened to f64
+//! |ã1ⱼ − a1ⱼ| ≤ E1ⱼ = (4d + 32)·2⁻²⁴·Aⱼ + d·m·2⁻¹²⁰,   Aⱼ = |b1ⱼ| + m·Σₚ |W1ₚⱼ|,   m = maxᵥ |x|
+//! |ã2ₖ − a2ₖ| ≤ Dₖ = Σⱼ |W2ⱼₖ|·(L·E1ⱼ + 2⁻⁴⁰) + (8h + 32)·2⁻⁵³·(|b2ₖ| + Σⱼ ζⱼ·|W2ⱼₖ|)
+//! the answer is a2's  when  max ã2 − second ã2 > 2·maxₖ Dₖ·1.01 + 2⁻⁵⁰·(|max| + |second|)
+//! ```
+//!
+//! x·W1 is nearly all of an evaluation's arithmetic, and f32 does it at
+//! twice the lanes of f64 (or on AMX's integer tiles). The rest — the
+//! activation h (Lipschitz constant L: ¼ for sigmoid, 1 for ReLU) and
+//! z1·W2 + b2 — runs in f64 on the widened sums, with the f64 evaluation's
+//! own kernels. Where the two best scores are further apart than the two
+//! paths can differ, the argmax, and so the answer, is the f64
+//! evaluation's; every other image is evaluated again wholly in f64. The
+//! count is therefore [`super::evaluate::accuracy`]'s in f64, number for
+//! number (tests compare them, near-ties included).
+//!
+//! The bounds, for d pixels and h hidden units:
+//! - **E1**: either path's sum of d + 1 terms, each product and sum
+//!   rounded at most twice and each input rounded once, is within
+//!   (2d + 8)·u·Aⱼ of the exact one (u = 2⁻²⁴ in f32, 2⁻⁵³ in f64); AMX's
+//!   fixed point errs by at most its step, ≤ 2⁻²³·maxₚ |W1ₚⱼ|, a term
+//!   (see [`super::kernels::amx`]), inside the same bound. Doubled, for
+//!   room. The absolute part covers AMX's smallest step (2⁻¹²³) and f32's
+//!   underflow.
+//! - **D**: the activation moves by at most L·E1ⱼ, plus each path's own
+//!   rounding of it (well under 2⁻⁴⁰ absolute: the values are at most 1,
+//!   and a sigmoid cut to 0 below 10⁻³⁰⁰); each path's z1·W2 + b2 errs by
+//!   at most (4h + 16)·2⁻⁵³ of its sum of magnitudes, ζⱼ bounding |z1ⱼ| (1
+//!   for sigmoid, Aⱼ·1.01 + E1ⱼ for ReLU).
+//!
+//! A network with a weight that is not finite, or sums too large for f32
+//! (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64.
+
+use super::evaluate::{EvalScratch, argmax, count_correct};
+use super::functions::activate;
+use super::kernels::aligned::Aligned;
+use super::kernels::float::Float;
+use super::kernels::{kernel, level};
+use super::layout::{FastNet, scale_for};
+use crate::two_layer_net::Activation;
+
+/// What an f64 evaluation needs to make its hidden sums in f32: the f32
+/// copy of the network, and how far apart two scores must be for the f32
+/// sums not to change which is larger.
+#[derive(Debug)]
+pub(crate) struct Narrow {
+    net: FastNet<f32>,
+    scale: [f32; 256],
+    /// Whether the byte stands for `byte / 255` (AMX reads only those).
+    amx: bool,
+    /// 2·maxₖ Dₖ·1.01: the gap between the two best scores that settles
+    /// an image.
+    gap: f64,
+}
+
+impl Narrow {
+    /// The f32 side of an evaluation of `net` (in f64) on images whose
+    /// bytes stand for `values` (`byte / 255` without them), or `None` when
+    /// `net` is not evaluated in f64 or its bounds do not hold (a weight
+    /// not finite, sums too large for f32).
+    pub(crate) fn new<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<Self> {
+        if F::as_f32(&[]).is_some() {
+            return None;
+        }
+        let gap = gap(net, values)?;
+        Some(Narrow {
+            net: FastNet::narrowed(net),
+            scale: scale_for::<f32>(values),
+            amx: values.is_none(),
+            gap,
+        })
+    }
+
+    /// How many of the images `x` the f64 network `net` (the one this was
+    /// made from) labels correctly.
+    pub(crate) fn count_correct<F: Float>(
+        &self,
+        net: &FastNet<F>,
+        x: &[u8],
+        labels: &[u8],
+        values: Option<&[f64; 256]>,
+        s: &mut EvalScratch<F>,
+    ) -> usize {
+        let n = labels.len();
+        let hp = self.net.hp;
+        s.narrow.resize(n * hp, 0.0);
+        super::forward::list_and_sum(
+            &self.net,
+            x,
+            labels,
+            &mut s.panels,
+            &self.scale,
+            self.amx,
+            &mut s.narrow[..n * hp],
+        );
+        s.recheck.clear();
+        let settled = score_settled(
+            net,
+            &s.narrow[..n * hp],
+            hp,
+            labels,
+            self.gap,
+            &mut s.a1,
+            &mut s.z1,
+            &mut s.a2,
+            &mut s.recheck,
+        );
+        if s.recheck.is_empty() {
+            return settled;
+        }
+        // The images too close to call, again, wholly in f64.
+        let d = net.d;
+        let (mut rx, mut rt) = (std::mem::take(&mut s.recheck_x), Vec::new());
+        rx.clear();
+        for &i in &s.recheck {
+            rx.extend_from_slice(&x[i as usize * d..(i as usize + 1) * d]);
+            rt.push(labels[i as usize]);
+        }
+        let EvalScratch {
+            panels, a1, z1, a2, ..
+        } = s;
+        let again = count_correct(net, &rx, &rt, values, panels, a1, z1, a2);
+        s.recheck_x = rx;
+        settled + again
+    }
+}
+
+/// 2·maxₖ Dₖ·1.01 for `net` (see the module's formulas), or `None` where
+/// the bounds do not hold.
+fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
+    let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
+    let m = match values {
+        Some(v) => v.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        None => 1.0,
+    };
+    if !m.is_finite() {
+        return None;
+    }
+    let w1 = net.w1();
+    let mut a = vec![0.0f64; h];
+    for row in w1.chunks_exact(hp).take(d) {
+        for (a, w) in a.iter_mut().zip(row) {
+            *a += w.to_f64().abs();
+        }
+    }
+    let (l, relu) = match net.activation {
+        Activation::Sigmoid => (0.25, false),
+        Activation::Relu => (1.0, true),
+    };
+    let u32 = (4 * d + 32) as f64 * 2f64.powi(-24);
+    let tiny = d as f64 * m.max(1.0) * 2f64.powi(-120);
+    let mut e1 = vec![0.0f64; h];
+    let mut zeta = vec![1.0f64; h];
+    for j in 0..h {
+        let aj = net.b1[j].to_f64().abs() + m * a[j];
+        if aj.is_nan() || aj >= 2f64.powi(100) {
+            return None;
+        }
+        e1[j] = u32 * aj + tiny;
+        if relu {
+            zeta[j] = aj * 1.01 + e1[j];
+        }
+    }
+    let u64 = (8 * h + 32) as f64 * 2f64.powi(-53);
+    let mut worst = 0.0f64;
+    for c in 0..k {
+        let (mut moved, mut size) = (0.0, net.b2[c].to_f64().abs());
+        for j in 0..h {
+            let w = net.w2[j * k + c].to_f64().abs();
+            moved += w * (l * e1[j] + 2f64.powi(-40));
+            size += w * zeta[j];
+        }
+        let dc = moved + u64 * size;
+        if dc.is_nan() || dc >= 2f64.powi(100) {
+            return None;
+        }
+        worst = worst.max(dc);
+    }
+    Some(2.0 * worst * 1.01)
+}
+
+kernel! {
+    /// From the f32 sums `sums` (rows of `hp32`) of the images with
+    /// `labels`: the f64 tail (h, then z1·W2 + b2), and how many are
+    /// settled correct; the images whose two best scores are within `gap`
+    /// go to `recheck` instead.
+    fn score_settled<F: Float>(
+        net: &FastNet<F>,
+        sums: &[f32],
+        hp32: usize,
+        labels: &[u8],
+        gap: f64,
+        a1: &mut Aligned<F>,
+        z1: &mut Aligned<F>,
+        a2: &mut Vec<F>,
+        recheck: &mut Vec<u32>,
+    ) -> usize {
+        let (n, hp, k) = (labels.len(), net.hp, net.k);
+        a1.resize(n * hp, F::ZERO);
+        z1.resize(n * hp, F::ZERO);
+        a2.resize(n * k, F::ZERO);
+        // Units past h are 0 in both (their weights and bias are padding).
+        let units = hp.min(hp32);
+        for (to, from) in a1.chunks_exact_mut(hp).zip(sums.chunks_exact(hp32)).take(n) {
+            for (t, &f) in to[..units].iter_mut().zip(&from[..units]) {
+                *t = F::from_f64(f as f64);
+            }
+            to[units..].fill(F::ZERO);
+        }
+        activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        net.output_layer().rows(level(), z1, n, a2);
+        let mut correct = 0;
+        for (i, (row, &t)) in a2[..n * k].chunks_exact(k).zip(labels).enumerate() {
+            let best = argmax(row);
+            let top = row[best].to_f64();
+            let (mut second, mut nan) = (f64::NEG_INFINITY, top.is_nan());
+            for (c, v) in row.iter().enumerate() {
+                let v = v.to_f64();
+                nan |= v.is_nan();
+                if c != best && v > second {
+                    second = v;
+                }
+            }
+            // A NaN anywhere (there is none with finite weights) is checked again.
+            let settled = !nan
+                && (k == 1 || top - second > gap + 2f64.powi(-50) * (top.abs() + second.abs()));
+            if settled {
+                correct += (best == t as usize) as usize;
+            } else {
+                recheck.push(i as u32);
+            }
+        }
+        correct
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Dataset, Split};
+    use crate::train::{TrainConfig, Trainer};
+    use crate::two_layer_net::TwoLayerNet;
+
+    /// The f64 evaluation's count, every image wholly in f64.
+    fn in_f64(net: &FastNet<f64>, split: &Split) -> usize {
+        let mut s = EvalScratch::<f64>::default();
+        let (x, t, v) = (split.images(), split.labels(), split.pixel_values());
+        count_correct(net, x, t, v, &mut s.panels, &mut s.a1, &mut s.z1, &mut s.a2)
+    }
+
+    /// The count with the hidden sums in f32, and how many images it had
+    /// to evaluate again in f64; 100 images at a time, as an evaluation.
+    fn narrowed(net: &FastNet<f64>, split: &Split) -> (usize, usize) {
+        let narrow = Narrow::new(net, split.pixel_values()).expect("bounds hold");
+        let mut s = EvalScratch::<f64>::default();
+        let d = split.pixels_per_image();
+        let (mut correct, mut again) = (0, 0);
+        for (x, t) in split
+            .images()
+            .chunks(100 * d)
+            .zip(split.labels().chunks(100))
+        {
+            correct += narrow.count_correct(net, x, t, split.pixel_values(), &mut s);
+            again += s.recheck.len();
+        }
+        (correct, again)
+    }
+
+    fn trained(data: &Dataset, activation: Activation, hidden: usize) -> TwoLayerNet {
+        let config = TrainConfig {
+            activation,
+            hidden_size: hidden,
+            ..TrainConfig::default()
+        };
+        let mut trainer = Trainer::new(data, &config, None).unwrap();
+        for _ in 0..300 {
+            trainer.step();
+        }
+        trainer.net()
+    }
+
+    /// A trained network: the same count, nearly every image settled by
+    /// the f32 sums.
+    #[test]
+    fn the_count_is_the_f64_count() {
+        let data = Dataset::embedded();
+        let split = data.test.take(3000);
+        for (activation, hidden) in [(Activation::Sigmoid, 50), (Activation::Relu, 37)] {
+            let net = FastNet::<f64>::from_net(&trained(&data, activation, hidden));
+            let (correct, again) = narrowed(&net, &split);
+            assert_eq!(correct, in_f64(&net, &split), "{activation:?}");
+            assert!(
+                again < split.len() / 20,
+                "{activation:?}: {again} evaluated again"
+            );
+        }
+    }
+
+    /// Each image with a network whose scores for its label and a rival
+    /// differ by 10⁻⁹ (its biases set so): about as often as not, the f32
+    /// sums put the rival first. Every such image is evaluated again in
+    /// f64, and the count is the f64 one.
+    #[test]
+    fn near_ties_are_evaluated_again() {
+        let data = Dataset::embedded();
+        let net = trained(&data, Activation::Sigmoid, 50);
+        let p = &net.params;
+        let (d, n) = (data.test.pixels_per_image(), 40);
+        let (mut correct, mut f64_correct, mut again) = (0, 0, 0);
+        for i in 0..n {
+            let (image, label) = (data.test.image(i), data.test.label(i));
+            // The scores a2 = σ(x·W1 + b1)·W2 + b2, in f64.
+            let x = ndarray::Array1::from_iter(image.iter().map(|&b| b as f64 / 255.0));
+            let z = (x.dot(&p.w1) + &p.b1).mapv(|a| 1.0 / (1.0 + (-a).exp()));
+            let a2 = z.dot(&p.w2) + &p.b2;
+            let rival = (0..a2.len())
+                .filter(|&c| c != label)
+                .max_by(|&a, &b| a2[a].total_cmp(&a2[b]))
+                .unwrap();
+            let mut tied = net.clone();
+            tied.params.b2[label] += 100.0;
+            tied.params.b2[rival] += 100.0 + (a2[label] - a2[rival]) - 1e-9;
+            let tied = FastNet::<f64>::from_net(&tied);
+            let one = Split::new(image.to_vec(), vec![label as u8], 28, d / 28).unwrap();
+            let (c, a) = narrowed(&tied, &one);
+            (correct, again) = (correct + c, again + a);
+            f64_correct += in_f64(&tied, &one);
+        }
+        assert_eq!(f64_correct, n, "the label leads by 10⁻⁹ in f64");
+        assert_eq!(correct, f64_correct);
+        assert_eq!(again, n);
+    }
+
+    /// A split with its own pixel values (not byte / 255, so not AMX).
+    #[test]
+    fn own_pixel_values_count_the_same() {
+        let data = Dataset::embedded();
+        let mut values = [0.0; 256];
+        for (b, v) in values.iter_mut().enumerate() {
+            *v = (b as f64 / 255.0).sqrt() * 3.0;
+        }
+        let split = data.test.take(1000).with_pixel_values(values);
+        let net = FastNet::<f64>::from_net(&trained(&data, Activation::Sigmoid, 50));
+        let (correct, _) = narrowed(&net, &split);
+        assert_eq!(correct, in_f64(&net, &split));
+    }
+
+    /// Weights out of f32's reach, or not finite: no f32 sums at all.
+    #[test]
+    fn out_of_reach_weights_stay_in_f64() {
+        let mut net = TwoLayerNet::new(784, 20, 10, 0.01);
+        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_some());
+        assert!(Narrow::new(&FastNet::<f32>::from_net(&net), None).is_none());
+        net.params.w1[[3, 4]] = 1e35;
+        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_none());
+        net.params.w1[[3, 4]] = 0.0;
+        net.params.w2[[5, 2]] = f64::NAN;
+        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_none());
+    }
+}
