@@ -36,9 +36,11 @@
 //! (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64.
 
 use super::evaluate::{EvalScratch, argmax, count_correct};
+use super::forward::list_and_sum;
 use super::functions::activate;
 use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
+use super::kernels::panel::Panels;
 use super::kernels::{kernel, level};
 use super::layout::{FastNet, scale_for};
 use crate::two_layer_net::Activation;
@@ -88,7 +90,7 @@ impl Narrow {
         let n = labels.len();
         let hp = self.net.hp;
         s.narrow.resize(n * hp, 0.0);
-        super::forward::list_and_sum(
+        hidden_sums(
             &self.net,
             x,
             labels,
@@ -181,6 +183,22 @@ fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
         worst = worst.max(dc);
     }
     Some(2.0 * worst * 1.01)
+}
+
+kernel! {
+    /// a1 = x·W1 + b1 for the images `x` with `labels` (the f32 network's,
+    /// for [`Narrow`]), compiled with the level's instructions.
+    fn hidden_sums<F: Float>(
+        net: &FastNet<F>,
+        x: &[u8],
+        labels: &[u8],
+        panels: &mut Panels,
+        scale: &[F; 256],
+        amx: bool,
+        a1: &mut [F],
+    ) {
+        list_and_sum(net, x, labels, panels, scale, amx, a1);
+    }
 }
 
 kernel! {
