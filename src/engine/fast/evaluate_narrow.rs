@@ -65,6 +65,7 @@ impl Narrow {
     /// `net` is not evaluated in f64 or its bounds do not hold (a weight
     /// not finite, sums too large for f32).
     pub(crate) fn new<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<Self> {
+        // An f32 network (one `as_f32` sees through) is evaluated in f32.
         if F::as_f32(&[]).is_some() {
             return None;
         }
