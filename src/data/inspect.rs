@@ -11,7 +11,8 @@
 //! assert_eq!(art.lines().count(), 28);
 //! ```
 
-use super::dataset::{NUM_CLASSES, Split};
+use super::dataset::NUM_CLASSES;
+use super::split::Split;
 
 /// Ten shades from background to full ink, one character each: pixel value
 /// `v` (0–255) is drawn as `RAMP[v · 10 / 256]`.

@@ -21,7 +21,8 @@
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 
-use super::dataset::{Dataset, NUM_CLASSES, Split};
+use super::dataset::{Dataset, NUM_CLASSES};
+use super::split::Split;
 use crate::functions::Target;
 
 /// The three switches of the book's `load_mnist`; [`Default`] is the book's

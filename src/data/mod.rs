@@ -52,15 +52,17 @@ mod huge_pages;
 pub mod idx;
 mod inspect;
 mod load;
+mod split;
 
 pub use catalog::{
     DEBIAN_DATASETS, DataHome, DatasetName, FASHION_MNIST, Identified, MNIST, Resolved, Source,
     identify, identify_dir, resolve,
 };
-pub use dataset::{Dataset, FILE_NAMES, NUM_CLASSES, Split, sha256_hex};
+pub use dataset::{Dataset, FILE_NAMES, NUM_CLASSES, sha256_hex};
 pub use digest::{Expected, FileDigest, FileSpec, HashKind, Hasher};
 pub use embedded::embedded_files;
 pub use error::{DATA_ENV, DataError, FileKind};
 pub use idx::Images;
 pub use inspect::{RAMP, SplitStats, text_art};
 pub use load::{Labels, LoadOptions, Loaded, gather_batch, load_mnist};
+pub use split::Split;
