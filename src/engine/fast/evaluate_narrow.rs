@@ -132,10 +132,17 @@ impl Narrow {
     }
 }
 
-/// 2·maxₖ Dₖ·1.01 for `net` (see the module's formulas), or `None` where
-/// the bounds do not hold.
-fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
-    let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
+/// How far the f32 hidden sums of `net` can be from its f64 ones, unit by
+/// unit (E1ⱼ), and how large |z1ⱼ| can be (ζⱼ).
+struct HiddenBound {
+    e1: Vec<f64>,
+    zeta: Vec<f64>,
+}
+
+/// E1ⱼ and ζⱼ (see the module's formulas) for `net` on images whose bytes
+/// stand for `values`, or `None` where the bounds do not hold.
+fn hidden_bound<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<HiddenBound> {
+    let (d, h, hp) = (net.d, net.h, net.hp);
     let m = match values {
         Some(v) => v.iter().fold(0.0f64, |m, v| m.max(v.abs())),
         None => 1.0,
@@ -143,32 +150,39 @@ fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
     if !m.is_finite() {
         return None;
     }
-    let w1 = net.w1();
     let mut a = vec![0.0f64; h];
-    for row in w1.chunks_exact(hp).take(d) {
+    for row in net.w1().chunks_exact(hp).take(d) {
         for (a, w) in a.iter_mut().zip(row) {
             *a += w.to_f64().abs();
         }
     }
-    let (l, relu) = match net.activation {
-        Activation::Sigmoid => (0.25, false),
-        Activation::Relu => (1.0, true),
-    };
-    let u32 = (4 * d + 32) as f64 * 2f64.powi(-24);
+    let u = (4 * d + 32) as f64 * 2f64.powi(-24);
     let tiny = d as f64 * m.max(1.0) * 2f64.powi(-120);
-    let mut e1 = vec![0.0f64; h];
-    let mut zeta = vec![1.0f64; h];
+    let relu = net.activation == Activation::Relu;
+    let (mut e1, mut zeta) = (vec![0.0f64; h], vec![1.0f64; h]);
     for j in 0..h {
         let aj = net.b1[j].to_f64().abs() + m * a[j];
         if aj.is_nan() || aj >= 2f64.powi(100) {
             return None;
         }
-        e1[j] = u32 * aj + tiny;
+        e1[j] = u * aj + tiny;
         if relu {
             zeta[j] = aj * 1.01 + e1[j];
         }
     }
-    let u64 = (8 * h + 32) as f64 * 2f64.powi(-53);
+    Some(HiddenBound { e1, zeta })
+}
+
+/// 2·maxₖ Dₖ·1.01 for `net` (see the module's formulas), or `None` where
+/// the bounds do not hold.
+fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
+    let (h, k) = (net.h, net.k);
+    let HiddenBound { e1, zeta } = hidden_bound(net, values)?;
+    let l = match net.activation {
+        Activation::Sigmoid => 0.25,
+        Activation::Relu => 1.0,
+    };
+    let u = (8 * h + 32) as f64 * 2f64.powi(-53);
     let mut worst = 0.0f64;
     for c in 0..k {
         let (mut moved, mut size) = (0.0, net.b2[c].to_f64().abs());
@@ -177,7 +191,7 @@ fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
             moved += w * (l * e1[j] + 2f64.powi(-40));
             size += w * zeta[j];
         }
-        let dc = moved + u64 * size;
+        let dc = moved + u * size;
         if dc.is_nan() || dc >= 2f64.powi(100) {
             return None;
         }
@@ -352,6 +366,51 @@ mod tests {
         assert_eq!(f64_correct, n, "the label leads by 10⁻⁹ in f64");
         assert_eq!(correct, f64_correct);
         assert_eq!(again, n);
+    }
+
+    /// The f32 sums are within E1 of the f64 ones, unit by unit, image by
+    /// image: trained networks, large and tiny weights, ReLU, a split with
+    /// its own pixel values.
+    #[test]
+    fn the_f32_sums_are_within_the_bound() {
+        let data = Dataset::embedded();
+        let split = data.test.take(1000);
+        let mut values = [0.0; 256];
+        for (b, v) in values.iter_mut().enumerate() {
+            *v = (b as f64 / 255.0).sqrt() * 3.0;
+        }
+        let own = split.clone().with_pixel_values(values);
+        let nets = [
+            (trained(&data, Activation::Sigmoid, 50), &split),
+            (trained(&data, Activation::Relu, 37), &split),
+            (TwoLayerNet::new(784, 50, 10, 1.0), &split),
+            (TwoLayerNet::new(784, 20, 10, 1e-30), &split),
+            (trained(&data, Activation::Sigmoid, 50), &own),
+        ];
+        for (i, (net, split)) in nets.iter().enumerate() {
+            let net = FastNet::<f64>::from_net(net);
+            let narrow = FastNet::<f32>::narrowed(&net);
+            let values = split.pixel_values();
+            let bound = hidden_bound(&net, values).expect("bounds hold");
+            let (x, t, n) = (split.images(), split.labels(), split.len());
+            let mut wide = vec![0.0f64; n * net.hp];
+            let mut sums = vec![0.0f32; n * narrow.hp];
+            let (s64, s32) = (scale_for::<f64>(values), scale_for::<f32>(values));
+            let amx = values.is_none();
+            let mut panels = Panels::default();
+            hidden_sums(&net, x, t, &mut panels, &s64, amx, &mut wide);
+            hidden_sums(&narrow, x, t, &mut panels, &s32, amx, &mut sums);
+            for (a, b) in wide.chunks_exact(net.hp).zip(sums.chunks_exact(narrow.hp)) {
+                for j in 0..net.h {
+                    let diff = (a[j] - b[j] as f64).abs();
+                    assert!(
+                        diff <= bound.e1[j],
+                        "net {i}, unit {j}: {diff:e} > {:e}",
+                        bound.e1[j]
+                    );
+                }
+            }
+        }
     }
 
     /// A split with its own pixel values (not byte / 255, so not AMX).
