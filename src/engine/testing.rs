@@ -20,6 +20,7 @@ use std::path::PathBuf;
 
 pub use super::fast::FastEngine;
 pub use super::fast::backward::{BackwardScratch, backward, forward_backward};
+pub use super::fast::batch::{Batch, scale_table};
 pub use super::fast::evaluate::accuracy;
 pub use super::fast::forward::{Activations, forward, forward_again, hidden_layer};
 pub use super::fast::kernels::aligned::Aligned;
@@ -27,7 +28,7 @@ pub use super::fast::kernels::amx::{MAX_D, W1Planes};
 pub use super::fast::kernels::float::Float;
 pub use super::fast::kernels::panel::Panels;
 pub use super::fast::kernels::{Level, level};
-pub use super::fast::layout::{Batch, FastNet, Grads, Slot, scale_table};
+pub use super::fast::layout::{FastNet, Grads, Slot};
 pub use super::fast::update::sgd_update;
 
 use super::fast::kernels::amx;

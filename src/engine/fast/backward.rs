@@ -15,12 +15,13 @@
 
 use crate::two_layer_net::Activation;
 
+use super::batch::Batch;
 use super::forward::{Activations, Half, Own, forward_halves_then, half};
 use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::xt_delta::xt_delta;
 use super::kernels::{kernel, level};
-use super::layout::{Batch, FastNet, Grads};
+use super::layout::{FastNet, Grads};
 use super::team;
 
 /// Scratch for [`backward`].

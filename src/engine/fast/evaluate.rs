@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::data::Split;
 use crate::two_layer_net::TwoLayerNet;
 
+use super::batch::scale_for;
 use super::evaluate_narrow::Narrow;
 use super::forward::list_and_sum;
 use super::functions::{LANES, activate, side_by_side};
@@ -24,7 +25,7 @@ use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
 use super::kernels::{kernel, level, prefetch};
-use super::layout::{FastNet, scale_for};
+use super::layout::FastNet;
 use super::team;
 
 /// Samples per parallel task in evaluation (whole groups of [`GROUP`]).
@@ -34,7 +35,7 @@ const EVAL_GRAIN: usize = 20 * GROUP;
 /// every report prints (the training loop's epochs, `manabi train`'s last
 /// line, `manabi eval`, the pages), computed by the fast engine's kernels in
 /// f64 (x·W1 summed in f32 where that provably changes no answer: see
-/// [`super::evaluate_narrow`]). Its answers are those of the book's [`TwoLayerNet::accuracy`] on
+/// `src/engine/fast/evaluate_narrow.rs`). Its answers are those of the book's [`TwoLayerNet::accuracy`] on
 /// the whole split (tests check it). An empty split has accuracy 0.
 ///
 /// # Panics

@@ -35,6 +35,7 @@
 //! A network with a weight that is not finite, or sums too large for f32
 //! (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64.
 
+use super::batch::scale_for;
 use super::evaluate::{EvalScratch, argmax, count_correct};
 use super::forward::list_and_sum;
 use super::functions::activate;
@@ -42,7 +43,7 @@ use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::panel::Panels;
 use super::kernels::{kernel, level};
-use super::layout::{FastNet, scale_for};
+use super::layout::FastNet;
 use crate::two_layer_net::Activation;
 
 /// What an f64 evaluation needs to make its hidden sums in f32: the f32

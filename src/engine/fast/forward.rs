@@ -15,6 +15,7 @@
 //! network by an SGD step ([`Own::Update`], the fused step 4), and can go on
 //! with the backward pass's per-sample part right after ([`forward_halves_then`]).
 
+use super::batch::{Batch, scale_for};
 use super::functions::{activate, cross_entropy, softmax_rows};
 use super::kernels::aligned::Aligned;
 use super::kernels::amx::{self, W1Planes};
@@ -22,7 +23,7 @@ use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
 use super::kernels::x_w1::x_w1;
 use super::kernels::{kernel, level, prefetch_to_write};
-use super::layout::{Batch, FastNet, Grads, scale_for};
+use super::layout::{FastNet, Grads};
 use super::team;
 use super::update::sgd_all;
 

@@ -6,7 +6,8 @@
 //!
 //! | file | computes | shapes |
 //! | --- | --- | --- |
-//! | [`layout`] | the network, its gradient and the batch as flat arrays | W1: (d, hp), W2: (hp, k), x: (n, d) bytes |
+//! | [`layout`] | the network and its gradient as flat arrays | W1: (d, hp), W2: (hp, k) |
+//! | [`batch`] | the mini-batch: the images' bytes, gathered by two threads | x: (n, d) bytes |
 //! | [`forward`] | y = softmax(h(x·W1 + b1)·W2 + b2), L = −Σ log(y_t + δ) / n | (n, hp), (n, k) |
 //! | [`functions`] | h(a), softmax(a), −log(y_t + δ), a row at a time | (n, hp), (n, k) |
 //! | [`backward`] | ∂L/∂W2 = z1ᵀ·dy, ∂L/∂W1 = xᵀ·da1, and the biases | the parameters' |
@@ -49,6 +50,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub(crate) mod backward;
+pub(crate) mod batch;
 pub(crate) mod evaluate;
 pub(crate) mod evaluate_narrow;
 pub(crate) mod forward;
@@ -66,11 +68,12 @@ use crate::two_layer_net::TwoLayerNet;
 use super::choices::{GradientMethod, Precision};
 use super::steps::Engine;
 use backward::{BackwardScratch, backprop};
+use batch::Batch;
 use evaluate::{EvalScratch, accuracy_in};
 use forward::{Activations, Own, forward_halves};
 use kernels::amx;
 use kernels::float::Float;
-use layout::{Batch, FastNet, Grads};
+use layout::{FastNet, Grads};
 
 /// The kernels the fast engine runs at `precision` on this machine: "amx"
 /// where f32's x·W1 runs on the tile unit, else the instruction set.

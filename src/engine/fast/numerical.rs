@@ -32,11 +32,12 @@ use rayon::prelude::*;
 use crate::functions::CROSS_ENTROPY_DELTA;
 use crate::gradient::H;
 
+use super::batch::Batch;
 use super::forward::{Activations, forward, forward_loss_serial};
 use super::functions::activate;
 use super::kernels::float::Float;
 use super::kernels::kernel;
-use super::layout::{Batch, FastNet, Grads};
+use super::layout::{FastNet, Grads};
 
 /// Parameters per parallel task in [`literal`].
 const LITERAL_GRAIN: usize = 256;
