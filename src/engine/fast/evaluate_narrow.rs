@@ -32,8 +32,12 @@
 //!   at most (4h + 16)·2⁻⁵³ of its sum of magnitudes, ζⱼ bounding |z1ⱼ| (1
 //!   for sigmoid, Aⱼ·1.01 + E1ⱼ for ReLU).
 //!
-//! A network with a weight that is not finite, or sums too large for f32
-//! (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64.
+//! A network with a weight that is not finite or not below 2¹⁰⁰, or sums
+//! too large for f32 (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64; so are
+//! images whose pixel values f32 cannot hold to its full 24 bits (other
+//! than 0, below 2⁻¹²⁶ in magnitude, or from 2¹⁰⁰ up): rounded to f32, a
+//! value of 2⁻¹⁶⁰ becomes 0 whatever weight multiplies it, an error the
+//! relative bound does not see.
 
 use super::batch::scale_for;
 use super::evaluate::{EvalScratch, argmax, count_correct};
@@ -144,18 +148,25 @@ struct HiddenBound {
 /// stand for `values`, or `None` where the bounds do not hold.
 fn hidden_bound<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<HiddenBound> {
     let (d, h, hp) = (net.d, net.h, net.hp);
+    let large = 2f64.powi(100);
+    // Values f32 holds to its full precision (24 bits), or 0: below
+    // 2⁻¹²⁶ an f32 keeps fewer bits, and the bound would not see it.
+    let held = |v: f64| v == 0.0 || (f64::from(f32::MIN_POSITIVE)..large).contains(&v.abs());
     let m = match values {
-        Some(v) => v.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        Some(v) if v.iter().all(|&v| held(v)) => v.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        Some(_) => return None,
         None => 1.0,
     };
-    if !m.is_finite() {
-        return None;
-    }
-    let mut a = vec![0.0f64; h];
+    let (mut a, mut most) = (vec![0.0f64; h], 0.0f64);
     for row in net.w1().chunks_exact(hp).take(d) {
         for (a, w) in a.iter_mut().zip(row) {
             *a += w.to_f64().abs();
+            most = most.max(w.to_f64().abs());
         }
+    }
+    // (A NaN weight makes its Aⱼ NaN, refused below.)
+    if most >= large {
+        return None;
     }
     let u = (4 * d + 32) as f64 * 2f64.powi(-24);
     let tiny = d as f64 * m.max(1.0) * 2f64.powi(-120);
@@ -439,5 +450,41 @@ mod tests {
         net.params.w1[[3, 4]] = 0.0;
         net.params.w2[[5, 2]] = f64::NAN;
         assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_none());
+    }
+
+    /// Pixel values below f32's normal numbers (2⁻¹⁶⁰ a step) times a
+    /// weight of 2¹²⁰: in f32 the values are 0, in f64 the unit's sum
+    /// decides the answer. Such images stay in f64, and the count is the
+    /// book's.
+    #[test]
+    fn values_f32_cannot_hold_stay_in_f64() {
+        let d = 784;
+        let mut w1 = ndarray::Array2::<f64>::zeros((d, 1));
+        w1[[0, 0]] = 2f64.powi(120);
+        let params = crate::params::Params {
+            w1,
+            b1: ndarray::Array1::from(vec![0.0]),
+            w2: ndarray::Array2::from_shape_vec((1, 2), vec![1.0, 0.0]).unwrap(),
+            b2: ndarray::Array1::from(vec![0.0, 1.2e-10]),
+        };
+        let net = TwoLayerNet::from_params(params, Activation::Relu);
+        let values: [f64; 256] = std::array::from_fn(|b| b as f64 * 2f64.powi(-160));
+        let mut images = vec![0u8; 16 * d];
+        for i in 0..16 {
+            images[i * d] = 255;
+        }
+        let split = Split::new(images, vec![0; 16], 28, 28)
+            .unwrap()
+            .with_pixel_values(values);
+        let fast = FastNet::<f64>::from_net(&net);
+        assert!(Narrow::new(&fast, split.pixel_values()).is_none());
+        let x = ndarray::Array2::from_shape_fn((16, d), |(i, p)| {
+            values[split.images()[i * d + p] as usize]
+        });
+        let labels: Vec<usize> = split.labels().iter().map(|&l| l as usize).collect();
+        assert_eq!(net.accuracy(&x, labels.as_slice()), 1.0);
+        assert_eq!(crate::engine::evaluate(&net, &split), 1.0);
+        // A weight of 2¹²⁰ with ordinary values: no f32 sums either.
+        assert!(Narrow::new(&fast, None).is_none());
     }
 }

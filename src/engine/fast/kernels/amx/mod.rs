@@ -1,7 +1,7 @@
 //! x·W1 in f32 on the AMX tile unit: exact integer sums.
 //!
 //! ```text
-//! a1[n, j] = fl32(fl64(S[n, j] · c_j) + b1[j]),   c_j = fl64(s_j / 255),
+//! a1[n, j] = fl32(fl32(fl64(S[n, j] · c_j)) + b1[j]),   c_j = fl64(s_j / 255),
 //! S[n, j] = Σ_p x[n, p] · q[p, j],   q[p, j] = round(W1[p, j] / s_j),
 //! x: (n, d) bytes,  W1: (d, hp) f32  →  a1: (n, hp) f32
 //! ```
@@ -11,7 +11,7 @@
 //! smallest power of two above its largest |weight| (e_j at least −100). The
 //! sum S is exact (an integer: no rounding, in any order; images of at most
 //! [`MAX_D`] pixels) and meets one product in f64 before the rounding to
-//! f32 — against f32's own x·W1, whose 784 terms each round, the loss is the
+//! f32, to which b1 is added — against f32's own x·W1, whose 784 terms each round, the loss is the
 //! step: weights in the top binade of a column keep 23 bits of their 24,
 //! smaller ones less (an error of at most s_j / 2 each).
 //!
