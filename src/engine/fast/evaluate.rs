@@ -67,9 +67,10 @@ pub(crate) struct EvalScratch<F> {
     pub(super) a2: Vec<F>,
     /// An f64 evaluation's hidden sums made in f32 ([`Narrow`]).
     pub(super) narrow: Aligned<f32>,
-    /// The images [`Narrow`] could not settle, and their pixels.
+    /// The images [`Narrow`] could not settle, their pixels and labels.
     pub(super) recheck: Vec<u32>,
     pub(super) recheck_x: Vec<u8>,
+    pub(super) recheck_t: Vec<u8>,
 }
 
 /// The fraction of `split` whose most probable class is the label.

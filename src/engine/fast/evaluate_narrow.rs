@@ -122,17 +122,23 @@ impl Narrow {
         }
         // The images too close to call, again, wholly in f64.
         let d = net.d;
-        let (mut rx, mut rt) = (std::mem::take(&mut s.recheck_x), Vec::new());
+        let EvalScratch {
+            panels,
+            a1,
+            z1,
+            a2,
+            recheck,
+            recheck_x: rx,
+            recheck_t: rt,
+            ..
+        } = s;
         rx.clear();
-        for &i in &s.recheck {
+        rt.clear();
+        for &i in recheck.iter() {
             rx.extend_from_slice(&x[i as usize * d..(i as usize + 1) * d]);
             rt.push(labels[i as usize]);
         }
-        let EvalScratch {
-            panels, a1, z1, a2, ..
-        } = s;
-        let again = count_correct(net, &rx, &rt, values, panels, a1, z1, a2);
-        s.recheck_x = rx;
+        let again = count_correct(net, rx, rt, values, panels, a1, z1, a2);
         settled + again
     }
 }

@@ -88,8 +88,7 @@ impl<F: Float> FastNet<F> {
     /// `level` (and every narrower one): hp is a multiple of one register.
     pub fn from_net_at(net: &TwoLayerNet, level: Level) -> Self {
         let (d, h, k) = net.params.sizes();
-        let pad = level.register_bytes() / std::mem::size_of::<F>();
-        let hp = h.div_ceil(pad) * pad;
+        let hp = Self::padded(h, level);
         let mut fast = FastNet {
             d,
             h,
@@ -106,12 +105,17 @@ impl<F: Float> FastNet<F> {
         fast
     }
 
+    /// `h` hidden units rounded up to whole registers of `F` at `level`.
+    fn padded(h: usize, level: Level) -> usize {
+        let pad = level.register_bytes() / std::mem::size_of::<F>();
+        h.div_ceil(pad) * pad
+    }
+
     /// `net`'s parameters rounded to `F`, padded for the kernel level in
     /// use (an f64 network's f32 copy, for its evaluation's hidden sums).
     pub(crate) fn narrowed<G: Float>(net: &FastNet<G>) -> Self {
         let (d, h, k) = (net.d, net.h, net.k);
-        let pad = level().register_bytes() / std::mem::size_of::<F>();
-        let hp = h.div_ceil(pad) * pad;
+        let hp = Self::padded(h, level());
         let convert = |v: &[G]| v.iter().map(|x| F::from_f64(x.to_f64())).collect();
         let mut w1 = Aligned::zeros(d * hp);
         for (to, from) in w1

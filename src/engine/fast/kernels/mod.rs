@@ -277,36 +277,29 @@ pub(crate) use with_registers;
 /// Asks for `bytes` to be brought into the caches (the second level), a
 /// line at a time, without waiting for them.
 pub(crate) fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T1 }, u8>(bytes);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = bytes;
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        // SAFETY: a prefetch of an address inside `bytes` reads nothing.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(
-                line.as_ptr() as *const i8
-            )
-        };
-    }
 }
 
-/// Asks for `bytes` to be brought into this core's caches, to be written:
-/// a line the other core holds is taken from it now rather than when the
+/// Asks for `v` to be brought into this core's caches, to be written: a
+/// line the other core holds is taken from it now rather than when the
 /// write comes. A hint, it changes nothing else.
 pub(crate) fn prefetch_to_write<T>(v: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    prefetch_lines::<{ std::arch::x86_64::_MM_HINT_ET0 }, T>(v);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = v;
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (start, len) = (v.as_ptr() as *const i8, std::mem::size_of_val(v));
-        for at in (0..len).step_by(64) {
-            // SAFETY: `at` is inside `v`, and a prefetch reads nothing.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(
-                    start.add(at),
-                )
-            };
-        }
+}
+
+/// `_mm_prefetch` with `HINT` for each 64-byte line of `v`.
+#[cfg(target_arch = "x86_64")]
+fn prefetch_lines<const HINT: i32, T>(v: &[T]) {
+    let (start, len) = (v.as_ptr() as *const i8, std::mem::size_of_val(v));
+    for at in (0..len).step_by(64) {
+        // SAFETY: `at` is inside `v`, and a prefetch reads nothing.
+        unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(start.add(at)) };
     }
 }
 
