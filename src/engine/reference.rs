@@ -91,12 +91,15 @@ impl Engine for Reference {
         self.net.clone()
     }
 
-    fn set_params(&mut self, params: &Params) {
-        assert_eq!(
-            params.sizes(),
-            self.net.params.sizes(),
-            "set_params: other sizes"
-        );
-        self.net.params.clone_from(params);
+    fn set_params_from(&mut self, values: [&[f64]; 4]) -> bool {
+        let mut changed = false;
+        for ((_, to), from) in self.net.params.slices_mut().into_iter().zip(values) {
+            assert_eq!(to.len(), from.len(), "set_params: other sizes");
+            if to.iter().zip(from).any(|(a, b)| a.to_bits() != b.to_bits()) {
+                to.copy_from_slice(from);
+                changed = true;
+            }
+        }
+        changed
     }
 }

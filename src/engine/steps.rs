@@ -7,6 +7,7 @@
 //! 4. update       update_and_loss(η) → L        W ← W − η·∂L/∂W, then L(W) on (x, t)
 //! 5. evaluate     accuracy(split)               #{n : argmax yₙ = tₙ} / N over `split`
 //!    (between)    set_params(params)            W ← params, the batch kept
+//!                 set_params_from(values)       the same from row-major slices; whether W changed
 //! ```
 //!
 //! Step 4 returns the loss because the book records the batch loss after
@@ -46,6 +47,18 @@ pub trait Engine {
     /// The gradient the last [`Engine::gradient`] computed, in f64, shaped
     /// like the book's parameters (zeros before the first).
     fn grads(&self) -> Params;
+    /// [`Engine::grads`] written into `into`: W1, b1, W2, b2 as the book's
+    /// row-major arrays, of the network's sizes (for a caller with arrays
+    /// of its own to fill, such as NumPy's).
+    ///
+    /// # Panics
+    /// When a slice's length is not its parameter's.
+    fn grads_into(&self, into: [&mut [f64]; 4]) {
+        let grads = self.grads();
+        for ((_, from), to) in grads.slices().into_iter().zip(into) {
+            to.copy_from_slice(from);
+        }
+    }
     /// Step 4, and the batch loss after it: every parameter moves against
     /// its gradient, W ← W − lr·∂L/∂W, then L = cross_entropy_error(predict(x), t)
     /// on the current batch with the new parameters.
@@ -79,5 +92,31 @@ pub trait Engine {
     ///
     /// # Panics
     /// When `params` has other sizes than the engine's network.
-    fn set_params(&mut self, params: &Params);
+    fn set_params(&mut self, params: &Params) {
+        self.set_params_from(params.slices().map(|(_, v)| v));
+    }
+    /// W ← `values`: W1, b1, W2, b2 as the book's row-major arrays, copied
+    /// in where a number differs bit for bit (an unchanged network is read,
+    /// not written). Returns whether anything changed. For a caller that
+    /// holds the parameters in arrays of its own, such as NumPy's, and
+    /// hands them over before each step.
+    ///
+    /// ```
+    /// use manabi::engine::{self, EngineKind, Precision};
+    /// use manabi::{random::Rng, TwoLayerNet};
+    /// let a = TwoLayerNet::with_rng(784, 50, 10, 0.01, &mut Rng::new(1));
+    /// let mut engine = engine::new(EngineKind::Fast, Precision::F64, &a);
+    /// let mut params = a.params.clone();
+    /// let values = |p: &manabi::Params| p.slices().map(|(_, v)| v.to_vec());
+    /// let same = values(&params);
+    /// assert!(!engine.set_params_from(same.each_ref().map(|v| &v[..])));
+    /// params.w1[[3, 7]] += 1e-3;
+    /// let moved = values(&params);
+    /// assert!(engine.set_params_from(moved.each_ref().map(|v| &v[..])));
+    /// assert_eq!(engine.net().params, params);
+    /// ```
+    ///
+    /// # Panics
+    /// When a slice's length is not its parameter's in the engine's network.
+    fn set_params_from(&mut self, values: [&[f64]; 4]) -> bool;
 }

@@ -18,8 +18,6 @@
 //! registers long no register's load or store straddles two lines (measured
 //! with AVX-512: 7–10 % off f64's forward and backward passes).
 
-use ndarray::{Array1, Array2};
-
 use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
@@ -56,6 +54,23 @@ pub struct FastNet<F> {
     /// W1 as the byte planes of the AMX kernel, made when first needed;
     /// every method that changes W1 empties it or makes it again.
     amx: amx::Cache,
+}
+
+/// Writes `from`, rounded to F, into `to` when any of its numbers differs
+/// bit for bit from what `to` holds; whether one did. Compared without an
+/// early exit, so the comparison runs on vector registers.
+fn copy_changed<F: Float>(to: &mut [F], from: &[f64]) -> bool {
+    let bits = |v: F| v.to_f64().to_bits();
+    let diff = to
+        .iter()
+        .zip(from)
+        .fold(0, |diff, (&t, &f)| diff | (bits(t) ^ bits(F::from_f64(f))));
+    if diff != 0 {
+        for (t, &f) in to.iter_mut().zip(from) {
+            *t = F::from_f64(f);
+        }
+    }
+    diff != 0
 }
 
 /// Where one parameter lives in a [`FastNet`] (an index into that array).
@@ -144,39 +159,52 @@ impl<F: Float> FastNet<F> {
         }
     }
 
-    /// Overwrites the parameters with `params` (same sizes), a row at a
-    /// time: W1's rows of h go into rows of hp, the padding left as it is.
+    /// Overwrites the parameters with `params` (same sizes): see
+    /// [`Self::set_params_from`].
     pub fn set_params(&mut self, params: &Params) {
-        self.amx.clear();
-        let (h, hp, k) = (self.h, self.hp, self.k);
-        // Slice to slice, so the copy runs on vector registers (an
-        // ndarray row iterator goes a number at a time).
-        let convert = |to: &mut [F], from: &[f64]| {
-            for (t, &f) in to.iter_mut().zip(from) {
-                *t = F::from_f64(f);
-            }
-        };
-        let w1 = params.w1.as_standard_layout();
-        let w1 = w1.as_slice().expect("standard layout");
+        self.set_params_from(params.slices().map(|(_, v)| v));
+    }
+
+    /// W ← `values`: W1, b1, W2, b2 as the book's row-major arrays, of this
+    /// network's sizes, rounded to F. W1's rows of h go into rows of hp,
+    /// the padding left as it is. A row is written only where a number
+    /// differs bit for bit, so an unchanged network is read, not written.
+    /// Returns whether anything changed.
+    ///
+    /// # Panics
+    /// When a slice's length is not its parameter's.
+    pub fn set_params_from(&mut self, [w1, b1, w2, b2]: [&[f64]; 4]) -> bool {
+        let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
+        assert_eq!(
+            [w1.len(), b1.len(), w2.len(), b2.len()],
+            [d * h, h, h * k, k],
+            "set_params: other sizes"
+        );
+        let mut changed = false;
         for (row, from) in self
             .w1
             .chunks_exact_mut(hp.max(1))
             .zip(w1.chunks_exact(h.max(1)))
         {
-            convert(&mut row[..h], from);
+            changed |= copy_changed(&mut row[..h], from);
         }
         // W2's first h rows of k are all of the book's W2, in its order.
-        let w2 = params.w2.as_standard_layout();
-        convert(
-            &mut self.w2[..h * k],
-            w2.as_slice().expect("standard layout"),
-        );
-        let (b1, b2) = (
-            params.b1.as_standard_layout(),
-            params.b2.as_standard_layout(),
-        );
-        convert(&mut self.b1[..h], b1.as_slice().expect("standard layout"));
-        convert(&mut self.b2, b2.as_slice().expect("standard layout"));
+        changed |= copy_changed(&mut self.w2[..h * k], w2);
+        changed |= copy_changed(&mut self.b1[..h], b1);
+        changed |= copy_changed(&mut self.b2, b2);
+        if changed {
+            self.amx.clear();
+        }
+        changed
+    }
+
+    /// W ← `other`'s parameters (a network of the same sizes and padding).
+    pub(super) fn copy_params_of(&mut self, other: &Self) {
+        self.w1.copy_from_slice(&other.w1);
+        self.b1.copy_from_slice(&other.b1);
+        self.w2.copy_from_slice(&other.w2);
+        self.b2.copy_from_slice(&other.b2);
+        self.amx.clear();
     }
 
     /// Back to the book's f64 network.
@@ -190,24 +218,42 @@ impl<F: Float> FastNet<F> {
     }
 
     /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
-    /// parameters, as the book's f64 arrays (padding dropped), a row at a
-    /// time.
-    fn params_of(&self, [w1, b1, w2, b2]: [&[F]; 4]) -> Params {
+    /// parameters, as the book's f64 arrays (padding dropped).
+    fn params_of(&self, values: [&[F]; 4]) -> Params {
+        let (d, h, k) = (self.d, self.h, self.k);
+        let mut params = Params::zeros(d, h, k);
+        self.values_into(values, params.slices_mut().map(|(_, v)| v));
+        params
+    }
+
+    /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
+    /// parameters, written into the book's row-major f64 arrays `into`
+    /// (padding dropped), a row at a time.
+    ///
+    /// # Panics
+    /// When a slice of `into` is not its parameter's length.
+    fn values_into(&self, [w1, b1, w2, b2]: [&[F]; 4], into: [&mut [f64]; 4]) {
         let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
-        let f64s = |v: &[F]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
-        // A row at a time into one vector (a flat_map would go a number at
-        // a time, checking the room left at each).
-        let mut w1_f64 = Vec::with_capacity(d * h);
-        for row in w1.chunks_exact(hp.max(1)).take(d) {
-            w1_f64.extend(row[..h].iter().map(|x| x.to_f64()));
+        let [w1_to, b1_to, w2_to, b2_to] = into;
+        assert_eq!(
+            [w1_to.len(), b1_to.len(), w2_to.len(), b2_to.len()],
+            [d * h, h, h * k, k],
+            "the book's sizes"
+        );
+        let f64s = |to: &mut [f64], from: &[F]| {
+            for (t, f) in to.iter_mut().zip(from) {
+                *t = f.to_f64();
+            }
+        };
+        for (to, row) in w1_to
+            .chunks_exact_mut(h.max(1))
+            .zip(w1.chunks_exact(hp.max(1)))
+        {
+            f64s(to, &row[..h]);
         }
-        let w1 = w1_f64;
-        Params {
-            w1: Array2::from_shape_vec((d, h), w1).expect("d rows of h"),
-            b1: Array1::from(f64s(&b1[..h])),
-            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k])).expect("h rows of k"),
-            b2: Array1::from(f64s(&b2[..k])),
-        }
+        f64s(b1_to, &b1[..h]);
+        f64s(w2_to, &w2[..h * k]);
+        f64s(b2_to, &b2[..k]);
     }
 
     /// Number of parameters (padding not counted).
@@ -337,6 +383,11 @@ impl<F: Float> Grads<F> {
     pub fn to_params(&self, net: &FastNet<F>) -> Params {
         net.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
     }
+
+    /// [`Self::to_params`] written into `into`: W1, b1, W2, b2, row-major.
+    pub fn write_into(&self, net: &FastNet<F>, into: [&mut [f64]; 4]) {
+        net.values_into([&self.w1, &self.b1, &self.w2, &self.b2], into);
+    }
 }
 
 #[cfg(test)]
@@ -374,5 +425,60 @@ mod tests {
             *fast.at(fast.locate(7 * 19 + 19 + 3 * 3 + 1)),
             net.params.w2[[3, 1]]
         );
+    }
+
+    #[test]
+    fn set_params_from_says_whether_anything_changed_bit_for_bit() {
+        let net = TwoLayerNet::new(7, 19, 3, 1.0);
+        let mut params = net.params.clone();
+        let mut fast = FastNet::<f64>::from_net_at(&net, Level::Avx512);
+        let bits = |p: &Params| {
+            p.slices()
+                .map(|(_, v)| v.iter().map(|x| x.to_bits()).collect())
+        };
+        let hand = |fast: &mut FastNet<f64>, p: &Params| {
+            let changed = fast.set_params_from(p.slices().map(|(_, v)| v));
+            let held: [Vec<u64>; 4] = bits(&fast.to_params());
+            assert_eq!(held, bits(p));
+            changed
+        };
+        assert!(!hand(&mut fast, &params));
+        // One number anywhere, the last of each array among them.
+        for (at, name) in [
+            (0, "W1"),
+            (7 * 19 - 1, "W1"),
+            (18, "b1"),
+            (56, "W2"),
+            (2, "b2"),
+        ] {
+            let before = params.clone();
+            let (_, v) = params
+                .slices_mut()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .unwrap();
+            v[at] += 0.5;
+            assert!(hand(&mut fast, &params), "{name}[{at}]");
+            assert!(!hand(&mut fast, &params), "{name}[{at}] again");
+            params = before;
+            assert!(hand(&mut fast, &params));
+        }
+        // Bits, not values: −0 differs from 0, and a NaN is the same NaN.
+        params.b2[1] = 0.0;
+        hand(&mut fast, &params);
+        params.b2[1] = -0.0;
+        assert!(hand(&mut fast, &params));
+        params.b2[1] = f64::NAN;
+        assert!(hand(&mut fast, &params));
+        assert!(!hand(&mut fast, &params), "the same NaN");
+        // The padding stays zero.
+        assert!((0..7).all(|i| (19..24).all(|j| fast.w1[fast.w1_index(i, j)] == 0.0)));
+        // In f32, a change f32 cannot hold changes nothing.
+        let mut narrow = FastNet::<f32>::from_net_at(&net, Level::Avx512);
+        let mut tiny = net.params.clone();
+        tiny.w1[[3, 3]] = f64::from(tiny.w1[[3, 3]] as f32) * (1.0 + 1e-12);
+        assert!(!narrow.set_params_from(tiny.slices().map(|(_, v)| v)));
+        tiny.w1[[3, 3]] += 1e-3;
+        assert!(narrow.set_params_from(tiny.slices().map(|(_, v)| v)));
     }
 }
