@@ -9,14 +9,14 @@
 //! to float64 where it meets the weights, so those are the values used,
 //! exactly. Any other images are kept as f64 ([`Pixels::Floats`]).
 
+use std::borrow::Cow;
+
 use ndarray::{Array2, ArrayViewD};
 use numpy::prelude::*;
 use numpy::{PyArrayDyn, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-use manabi::Params;
 
 use crate::bytes::{as_bytes, k255_bytes};
 
@@ -82,10 +82,38 @@ fn astype<'py>(a: &Bound<'py, PyUntypedArray>, dtype: &str) -> PyResult<Bound<'p
     a.call_method1("astype", (dtype,))
 }
 
-/// The dtype's kind (b'f', b'i', b'u', b'b', …) and its name.
-fn kind(a: &Bound<'_, PyUntypedArray>) -> (u8, String) {
+/// An array's dtype: the three read in place, and its kind (b'f', b'i',
+/// b'u', b'b', …). Compared with NumPy's own dtypes, not by name: the name
+/// is made by Python code, several microseconds a call, and is wanted only
+/// in an error message ([`dtype_name`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dtype {
+    U8,
+    F32,
+    F64,
+    Other,
+}
+
+/// `a`'s dtype and kind.
+fn dtype(a: &Bound<'_, PyUntypedArray>) -> (Dtype, u8) {
+    let py = a.py();
     let dtype = a.dtype();
-    (dtype.kind(), dtype.to_string())
+    let is = |other: Bound<'_, numpy::PyArrayDescr>| dtype.is_equiv_to(&other);
+    let which = if is(numpy::dtype::<u8>(py)) {
+        Dtype::U8
+    } else if is(numpy::dtype::<f32>(py)) {
+        Dtype::F32
+    } else if is(numpy::dtype::<f64>(py)) {
+        Dtype::F64
+    } else {
+        Dtype::Other
+    };
+    (which, dtype.kind())
+}
+
+/// `a`'s dtype as Python writes it (`float32`, `<U1`), for messages.
+fn dtype_name(a: &Bound<'_, PyUntypedArray>) -> String {
+    a.dtype().to_string()
 }
 
 /// A float array's values in row-major order: borrowed when contiguous,
@@ -107,13 +135,13 @@ fn with_values<T: numpy::Element + Copy, R>(
 }
 
 /// `f` on `a`'s values as f64 in row-major order: read in place when they
-/// are float64 (dtype `dtype`), else converted first (`a.astype("float64")`).
+/// are float64 (`dtype`), else converted first (`a.astype("float64")`).
 fn with_f64<R>(
     a: &Bound<'_, PyUntypedArray>,
-    dtype: &str,
+    dtype: Dtype,
     f: impl FnOnce(&[f64]) -> R,
 ) -> PyResult<R> {
-    if dtype == "float64" {
+    if dtype == Dtype::F64 {
         return with_values(a.cast::<PyArrayDyn<f64>>()?, f);
     }
     let owned = astype(a, "float64")?.cast_into::<PyArrayDyn<f64>>()?;
@@ -173,9 +201,9 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
             shape_text(&shape)
         )));
     }
-    let (kind, dtype) = kind(&a);
-    let pixels = match kind {
-        b'u' if dtype == "uint8" => {
+    let (dtype, kind) = dtype(&a);
+    let pixels = match (dtype, kind) {
+        (Dtype::U8, _) => {
             let a = a.cast::<PyArrayDyn<u8>>()?;
             let bytes = with_values(a, |v| v.to_vec())?;
             Pixels::Bytes {
@@ -183,7 +211,7 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
                 values: Box::new(std::array::from_fn(|k| k as f64)),
             }
         }
-        b'f' if dtype == "float32" => {
+        (Dtype::F32, _) => {
             let a = a.cast::<PyArrayDyn<f32>>()?;
             with_values(a, |v| {
                 let f32s = f32_scaled();
@@ -203,7 +231,7 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
                 }
             })??
         }
-        b'f' | b'i' | b'u' | b'b' => with_f64(&a, &dtype, |v| {
+        (_, b'f' | b'i' | b'u' | b'b') => with_f64(&a, dtype, |v| {
             type Value = fn(f64) -> f64;
             let tables: [(Value, f64); 3] = [
                 (|k| k / 255.0, 255.0),
@@ -222,7 +250,8 @@ pub fn images(obj: &Bound<'_, PyAny>, d: usize, name: &str) -> PyResult<Images> 
         })??,
         _ => {
             return Err(PyTypeError::new_err(format!(
-                "{name} has dtype {dtype}: give real numbers (float32, float64 or integers)"
+                "{name} has dtype {}: give real numbers (float32, float64 or integers)",
+                dtype_name(&a)
             )));
         }
     };
@@ -253,7 +282,7 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
     let name = "t";
     let a = as_array(obj, name)?;
     let shape = a.shape().to_vec();
-    let (kind, dtype) = kind(&a);
+    let (dtype, kind) = dtype(&a);
     let one_hot = match shape[..] {
         [rows, cols] if rows == n && cols == k => true,
         [len] if single && len == k && k > 1 => true,
@@ -274,10 +303,11 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
     if one_hot {
         if !matches!(kind, b'f' | b'i' | b'u' | b'b') {
             return Err(PyTypeError::new_err(format!(
-                "{name} has dtype {dtype}: one-hot rows must be numbers"
+                "{name} has dtype {}: one-hot rows must be numbers",
+                dtype_name(&a)
             )));
         }
-        return with_f64(&a, &dtype, |v| {
+        return with_f64(&a, dtype, |v| {
             v.chunks_exact(k)
                 .enumerate()
                 .map(|(row, r)| {
@@ -292,8 +322,9 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
     }
     if !matches!(kind, b'i' | b'u') {
         return Err(PyTypeError::new_err(format!(
-            "{name} has dtype {dtype}: labels must be integers (such as uint8 from load_mnist), \
-             or give one-hot rows of shape ({n}, {k})"
+            "{name} has dtype {}: labels must be integers (such as uint8 from load_mnist), \
+             or give one-hot rows of shape ({n}, {k})",
+            dtype_name(&a)
         )));
     }
     let check = |i: usize, label: i64| {
@@ -307,7 +338,7 @@ pub fn labels(obj: &Bound<'_, PyAny>, n: usize, k: usize, single: bool) -> PyRes
                 ))
             })
     };
-    if dtype == "uint8" {
+    if dtype == Dtype::U8 {
         let a = a.cast::<PyArrayDyn<u8>>()?;
         return with_values(a, |v| {
             v.iter()
@@ -340,11 +371,16 @@ fn one_hot_label(row: &[f64]) -> Option<usize> {
     (ones == 1 && zeros == row.len() - 1).then_some(at)
 }
 
-/// Copies `params` (a dict of W1, b1, W2, b2) into `into`, whose shapes
-/// they must have; other float dtypes and layouts are converted. Returns
-/// whether any number changed.
-pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<bool> {
-    let mut changed = false;
+/// `f` on `params` (a dict of W1, b1, W2, b2 for a `d`-`h`-`k` network,
+/// shapes checked) as four row-major f64 slices: read in place when
+/// float64 and C-contiguous (no copy: the engine compares them with what it
+/// holds and copies only what changed), other float dtypes and layouts
+/// converted first.
+pub fn with_params<R>(
+    obj: &Bound<'_, PyAny>,
+    (d, h, k): (usize, usize, usize),
+    f: impl FnOnce([&[f64]; 4]) -> R,
+) -> PyResult<R> {
     let dict = obj.cast::<PyDict>().map_err(|_| {
         PyTypeError::new_err(format!(
             "params must be a dict of W1, b1, W2, b2, not {}",
@@ -353,14 +389,10 @@ pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<bool> 
                 .map_or("this".into(), |n| n.to_string())
         ))
     })?;
-    let np = obj.py().import("numpy")?;
-    let shapes: [Vec<usize>; 4] = [
-        into.w1.shape().to_vec(),
-        into.b1.shape().to_vec(),
-        into.w2.shape().to_vec(),
-        into.b2.shape().to_vec(),
-    ];
-    for ((name, slot), want) in into.slices_mut().into_iter().zip(shapes) {
+    let wanted: [(&str, &[usize]); 4] =
+        [("W1", &[d, h]), ("b1", &[h]), ("W2", &[h, k]), ("b2", &[k])];
+    let mut arrays = Vec::with_capacity(4);
+    for (name, want) in wanted {
         let value = dict.get_item(name)?.ok_or_else(|| {
             PyValueError::new_err(format!(
                 "params['{name}'] is missing (the book's names: W1, b1, W2, b2)"
@@ -368,62 +400,40 @@ pub fn read_params(obj: &Bound<'_, PyAny>, into: &mut Params) -> PyResult<bool> 
         })?;
         let array = match value.cast::<PyArrayDyn<f64>>() {
             Ok(a) => a.clone(),
-            Err(_) => np
-                .call_method1("asarray", (&value, "float64"))
-                .and_then(|a| Ok(a.cast_into::<PyArrayDyn<f64>>()?))
-                .map_err(|e| {
-                    PyTypeError::new_err(format!(
-                        "params['{name}'] must be an array of numbers: {e}"
-                    ))
-                })?,
+            Err(_) => {
+                let np = obj.py().import("numpy")?;
+                np.call_method1("asarray", (&value, "float64"))
+                    .and_then(|a| Ok(a.cast_into::<PyArrayDyn<f64>>()?))
+                    .map_err(|e| {
+                        PyTypeError::new_err(format!(
+                            "params['{name}'] must be an array of numbers: {e}"
+                        ))
+                    })?
+            }
         };
-        let shape = array.shape().to_vec();
-        if shape != want {
+        if array.shape() != want {
             return Err(PyValueError::new_err(format!(
                 "params['{name}'] has shape {}, but the network's {name} is {}",
-                shape_text(&shape),
-                shape_text(&want)
+                shape_text(array.shape()),
+                shape_text(want)
             )));
         }
-        with_values(&array, |v| {
-            if !same_bits(slot, v) {
-                slot.copy_from_slice(v);
-                changed = true;
+        arrays.push(array);
+    }
+    let readonly = arrays
+        .iter()
+        .map(|a| a.try_readonly())
+        .collect::<Result<Vec<_>, _>>()?;
+    // Row-major only: a Fortran-ordered array is contiguous too, column by column.
+    let values: Vec<Cow<'_, [f64]>> = readonly
+        .iter()
+        .map(|r| {
+            let view: ArrayViewD<'_, f64> = r.as_array();
+            match view.to_slice() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(view.iter().copied().collect()),
             }
-        })?;
-    }
-    Ok(changed)
-}
-
-/// Whether `a` and `b` hold the same numbers bit for bit (a NaN is a NaN):
-/// 64 at a time without an early exit inside, so each block is compared on
-/// vector registers (a number-at-a-time search for the first difference
-/// takes several times as long over an unchanged W1).
-fn same_bits(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len()
-        && a.chunks(64).zip(b.chunks(64)).all(|(a, b)| {
-            a.iter()
-                .zip(b)
-                .fold(0, |diff, (x, y)| diff | (x.to_bits() ^ y.to_bits()))
-                == 0
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_bits;
-
-    #[test]
-    fn same_bits_finds_a_difference_anywhere_and_tells_zeros_and_nans_apart() {
-        let a: Vec<f64> = (0..200).map(|i| i as f64 * 0.25 - 7.0).collect();
-        assert!(same_bits(&a, &a.clone()));
-        for at in [0, 63, 64, 130, 199] {
-            let mut b = a.clone();
-            b[at] = f64::from_bits(b[at].to_bits() ^ 1);
-            assert!(!same_bits(&a, &b), "a difference at {at}");
-        }
-        assert!(!same_bits(&[0.0], &[-0.0]));
-        assert!(same_bits(&[f64::NAN], &[f64::NAN]));
-        assert!(!same_bits(&a, &a[..199]));
-    }
+        .collect();
+    Ok(f([&values[0], &values[1], &values[2], &values[3]]))
 }

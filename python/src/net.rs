@@ -1,8 +1,9 @@
 //! `Net`: the arithmetic behind `manabi.TwoLayerNet`, computed by manabi.
 //!
 //! The Python class keeps the book's `params` dict; every call hands it
-//! over with the images, and the parameters are copied into an engine that
-//! lives as long as the network (no engine built per call):
+//! over with the images, and the engine that lives as long as the network
+//! (no engine built per call) compares them with its own copy and takes in
+//! what changed:
 //!
 //! - images given as bytes plus 256 values ([`Pixels::Bytes`], such as the
 //!   book's float32 `k / 255`) go to the fast engine: `loss`, `gradient`
@@ -15,7 +16,7 @@
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use ndarray::{Array1, ArrayView1};
-use numpy::IntoPyArray;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -26,18 +27,19 @@ use manabi::functions::Target;
 use manabi::{Activation, Params, TwoLayerNet};
 
 use crate::bytes::pool;
-use crate::input::{Images, Pixels, images, labels, read_params};
+use crate::input::{Images, Pixels, images, labels, with_params};
 
-/// The network's engine and its parameters, as last handed over.
+/// The network's engine, holding the parameters as last handed over.
 struct Inner {
     /// The fast engine, f64.
     engine: Box<dyn Engine + Send>,
-    /// The parameters, for the reference code (and copied into `engine`).
+    /// The engine's parameters for the reference code, when `net_current`.
     net: TwoLayerNet,
+    /// Whether `net` holds the engine's parameters (made again from the
+    /// engine when the reference code is next wanted).
+    net_current: bool,
     /// 0, 1, …, n − 1: a whole batch's indices.
     all: Vec<usize>,
-    /// Whether `engine` holds `net`'s parameters.
-    engine_current: bool,
     /// The batch the engine holds: its bytes, labels and values. The book
     /// asks for `loss(x_batch, t_batch)` right after
     /// `gradient(x_batch, t_batch)`: the same batch is not loaded again,
@@ -62,7 +64,16 @@ enum Task {
 /// A task's answer.
 enum Answer {
     Number(f64),
+    /// A gradient computed by the reference code.
     Grads(Box<Params>),
+    /// A gradient the engine holds, to be written into NumPy arrays.
+    InEngine,
+}
+
+/// A call's answer, for Python.
+enum Reply<'py> {
+    Number(f64),
+    Grads(Bound<'py, PyDict>),
 }
 
 impl Net {
@@ -78,25 +89,51 @@ impl Net {
         }
     }
 
-    /// Reads the arguments, copies `params` in, and runs `task` without
-    /// the GIL.
-    fn run(
+    /// Reads the arguments, hands `params` to the engine, and runs `task`
+    /// without the GIL.
+    fn run<'py>(
         &self,
-        py: Python<'_>,
-        params: &Bound<'_, PyAny>,
-        x: &Bound<'_, PyAny>,
-        t: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
         task: Task,
-    ) -> PyResult<Answer> {
+    ) -> PyResult<Reply<'py>> {
         let (d, _, k) = self.sizes;
         let x = images(x, d, "x")?;
         let t = labels(t, x.n, k, x.single)?;
         let mut guard = self.lock(py);
-        if read_params(params, &mut guard.net.params)? {
-            guard.engine_current = false;
-        }
+        guard.take_params(params, self.sizes)?;
         let inner = &mut *guard;
-        py.detach(move || compute(inner, x, &t, task))
+        Ok(match py.detach(move || compute(inner, x, &t, task))? {
+            Answer::Number(v) => Reply::Number(v),
+            Answer::Grads(g) => Reply::Grads(grads_dict(py, *g)?),
+            Answer::InEngine => Reply::Grads(engine_grads(py, &*guard.engine, self.sizes)?),
+        })
+    }
+}
+
+impl Inner {
+    /// The engine takes in `params` where they differ from its own.
+    fn take_params(
+        &mut self,
+        params: &Bound<'_, PyAny>,
+        sizes: (usize, usize, usize),
+    ) -> PyResult<()> {
+        let engine = &mut self.engine;
+        if with_params(params, sizes, |values| engine.set_params_from(values))? {
+            self.net_current = false;
+        }
+        Ok(())
+    }
+
+    /// The network for the reference code: the engine's parameters.
+    fn net(&mut self) -> &TwoLayerNet {
+        if !self.net_current {
+            self.net = self.engine.net();
+            self.net_current = true;
+        }
+        &self.net
     }
 }
 
@@ -107,10 +144,6 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
     let x = match x.pixels {
         Pixels::Bytes { bytes, values } if t.iter().all(|&l| l < manabi::data::NUM_CLASSES) => {
             let labels: Vec<u8> = t.iter().map(|&l| l as u8).collect();
-            if !inner.engine_current {
-                inner.engine.set_params(&inner.net.params);
-                inner.engine_current = true;
-            }
             let engine = &mut inner.engine;
             let split = |bytes, labels, values: &[f64; 256]| {
                 Split::new(bytes, labels, 1, d)
@@ -143,7 +176,7 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                 Task::Loss => Answer::Number(engine.loss()),
                 Task::Gradient(method) => {
                     engine.gradient(method);
-                    Answer::Grads(Box::new(engine.grads()))
+                    Answer::InEngine
                 }
                 Task::Accuracy => unreachable!("answered above"),
             });
@@ -158,7 +191,7 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
     let matrix = x.to_matrix();
     let labels = Array1::from(t.to_vec());
     let t = Target::Labels(labels.view());
-    let net = &inner.net;
+    let net = inner.net();
     Ok(match task {
         Task::Accuracy => Answer::Number(net.accuracy(&matrix, t)),
         Task::Loss => Answer::Number(net.loss(&matrix, t)),
@@ -180,10 +213,47 @@ fn grads_dict<'py>(py: Python<'py>, grads: Params) -> PyResult<Bound<'py, PyDict
     Ok(dict)
 }
 
-fn number(answer: Answer) -> f64 {
-    match answer {
-        Answer::Number(v) => v,
-        Answer::Grads(_) => unreachable!("a task of one number"),
+/// The engine's gradient as the book's dict, written straight into new
+/// NumPy arrays (no array of the engine's own made and handed over).
+fn engine_grads<'py>(
+    py: Python<'py>,
+    engine: &(dyn Engine + Send),
+    (d, h, k): (usize, usize, usize),
+) -> PyResult<Bound<'py, PyDict>> {
+    let w1 = PyArray2::<f64>::zeros(py, [d, h], false);
+    let b1 = PyArray1::<f64>::zeros(py, h, false);
+    let w2 = PyArray2::<f64>::zeros(py, [h, k], false);
+    let b2 = PyArray1::<f64>::zeros(py, k, false);
+    {
+        let (mut w1, mut b1) = (w1.readwrite(), b1.readwrite());
+        let (mut w2, mut b2) = (w2.readwrite(), b2.readwrite());
+        let slices = [
+            w1.as_slice_mut()?,
+            b1.as_slice_mut()?,
+            w2.as_slice_mut()?,
+            b2.as_slice_mut()?,
+        ];
+        engine.grads_into(slices);
+    }
+    let dict = PyDict::new(py);
+    dict.set_item("W1", w1)?;
+    dict.set_item("b1", b1)?;
+    dict.set_item("W2", w2)?;
+    dict.set_item("b2", b2)?;
+    Ok(dict)
+}
+
+fn number(reply: Reply<'_>) -> f64 {
+    match reply {
+        Reply::Number(v) => v,
+        Reply::Grads(_) => unreachable!("a task of one number"),
+    }
+}
+
+fn grads(reply: Reply<'_>) -> Bound<'_, PyDict> {
+    match reply {
+        Reply::Grads(g) => g,
+        Reply::Number(_) => unreachable!("a gradient task"),
     }
 }
 
@@ -213,8 +283,8 @@ impl Net {
             inner: Mutex::new(Inner {
                 engine: engine::new(EngineKind::Fast, Precision::F64, &net),
                 net,
+                net_current: true,
                 all: Vec::new(),
-                engine_current: false,
                 batch: None,
             }),
         })
@@ -230,10 +300,8 @@ impl Net {
     ) -> PyResult<Bound<'py, PyAny>> {
         let x = images(x, self.sizes.0, "x")?;
         let mut guard = self.lock(py);
-        if read_params(params, &mut guard.net.params)? {
-            guard.engine_current = false;
-        }
-        let net = &guard.net;
+        guard.take_params(params, self.sizes)?;
+        let net = guard.net();
         let y = py.detach(|| net.predict(&x.to_matrix()));
         Ok(if x.single {
             let row: ArrayView1<f64> = y.row(0);
@@ -273,10 +341,8 @@ impl Net {
         x: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        match self.run(py, params, x, t, Task::Gradient(GradientMethod::Backprop))? {
-            Answer::Grads(g) => grads_dict(py, *g),
-            Answer::Number(_) => unreachable!("a gradient task"),
-        }
+        let task = Task::Gradient(GradientMethod::Backprop);
+        self.run(py, params, x, t, task).map(grads)
     }
 
     /// ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every parameter, h = 1e-4.
@@ -288,10 +354,7 @@ impl Net {
         t: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let task = Task::Gradient(GradientMethod::NumericalFast);
-        match self.run(py, params, x, t, task)? {
-            Answer::Grads(g) => grads_dict(py, *g),
-            Answer::Number(_) => unreachable!("a gradient task"),
-        }
+        self.run(py, params, x, t, task).map(grads)
     }
 
     /// Whether images `x` would be computed by the fast engine (their

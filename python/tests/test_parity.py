@@ -98,6 +98,11 @@ def test_the_update_loop_of_the_book_is_read_by_the_next_call(mnist):
             ours.params[key] -= 0.1 * g_ours[key]
             theirs.params[key] -= 0.1 * g_theirs[key]
         assert abs(ours.loss(xb, tb) - theirs.loss(xb, tb)) < 1e-12
+        # The reference code (images that are not k/255) reads them too.
+        xr = xb + 0.001
+        assert ours.engine_for(xr) == "reference"
+        assert abs(ours.loss(xr, tb) - theirs.loss(xr, tb)) < 1e-12
+        assert np.abs(ours.predict(xb[:3]) - theirs.predict(xb[:3])).max() < 1e-12
     # A params dict replaced whole is read too.
     ours.params = {k: v.copy() for k, v in theirs.params.items()}
     for p in (ours.params, theirs.params):
