@@ -34,9 +34,16 @@
 //! every power of two, the odd classes and random bits.
 
 /// Writes each value's k into `out`; whether every value is fl32(k/255).
-/// With AVX2 and FMA where the processor has them (checked at run time),
-/// else the division's test.
+/// With AVX-512 where the processor has it, else AVX2 and FMA (checked at
+/// run time), else the division's test.
 pub fn matched_here(values: &[f32], out: &mut [u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: `matched_avx512` may run AVX-512F instructions (its only
+        // requirement), and the line above checked at run time that this
+        // processor has them.
+        return unsafe { matched_avx512(values, out) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: `matched_fma` may run AVX2 and FMA instructions (its
@@ -105,6 +112,49 @@ pub(super) unsafe fn matched_fma(values: &[f32], out: &mut [u8]) -> bool {
             at += 32;
         }
         if _mm256_movemask_ps(good) != 0xff {
+            return false;
+        }
+    }
+    super::matched(&values[whole..n], 255.0, |k| k / 255.0, &mut out[whole..n])
+}
+
+/// [`matched_here`] with AVX-512F: the same test as [`matched_fma`], 16
+/// values to a register, the comparisons into a mask, each k narrowed to
+/// its byte with saturation; the tail by the division.
+///
+/// # Safety
+/// The processor must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn matched_avx512(values: &[f32], out: &mut [u8]) -> bool {
+    use std::arch::x86_64::*;
+    let n = values.len().min(out.len());
+    let whole = n - n % 16;
+    let scale = _mm512_set1_ps(255.0);
+    let (zero, one) = (_mm512_setzero_ps(), _mm512_set1_ps(1.0));
+    let exponent = _mm512_set1_epi32(0x7f80_0000);
+    let half_gap = _mm512_set1_ps(HALF_GAP);
+    let (vp, op) = (values.as_ptr(), out.as_mut_ptr());
+    let mut at = 0;
+    while at < whole {
+        let end = (at + BLOCK).min(whole);
+        let mut good: __mmask16 = 0xffff;
+        while at < end {
+            // SAFETY: at + 16 ≤ whole ≤ values.len().
+            let v = unsafe { _mm512_loadu_ps(vp.add(at)) };
+            // Ties to even: the default rounding, which Rust assumes.
+            let k = _mm512_cvtps_epi32(_mm512_mul_ps(v, scale));
+            let r = _mm512_fmsub_ps(v, scale, _mm512_cvtepi32_ps(k));
+            let power = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), exponent));
+            let limit = _mm512_mul_ps(power, half_gap);
+            let within = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, zero)
+                & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(v, one);
+            good &= within & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(_mm512_abs_ps(r), limit);
+            // SAFETY: at + 16 ≤ whole ≤ out.len().
+            unsafe { _mm_storeu_si128(op.add(at).cast(), _mm512_cvtusepi32_epi8(k)) };
+            at += 16;
+        }
+        if good != 0xffff {
             return false;
         }
     }
