@@ -1,5 +1,6 @@
 //! What every engine offers through the `Engine` trait, checked on both
-//! engines alike: `grads` after `gradient`, and `set_params`.
+//! engines alike: `grads` after `gradient` (and `grads_into`), `set_params`
+//! and `set_params_from`.
 
 use manabi::data::{Dataset, gather_batch};
 use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
@@ -61,6 +62,54 @@ fn set_params_replaces_the_network_and_keeps_the_batch() {
         engine.gradient(GradientMethod::Backprop);
         let diff = max_diff(&engine.grads(), &second.gradient(&x, &t[..]));
         assert!(diff < 1e-14, "{kind:?}: gradient differs by {diff:e}");
+    }
+}
+
+#[test]
+fn set_params_from_says_whether_anything_changed_and_grads_into_fills_arrays() {
+    fn slices(v: &[Vec<f64>; 4]) -> [&[f64]; 4] {
+        v.each_ref().map(|v| &v[..])
+    }
+    let data = Dataset::embedded();
+    let batch: Vec<usize> = (0..30).collect();
+    let (x, t) = gather_batch(&data.train, &batch);
+    let first = net(1);
+    let values = |p: &Params| p.slices().map(|(_, v)| v.to_vec());
+    for (kind, mut engine) in engines(&first) {
+        engine.load_batch(&data.train, &batch);
+        let same = values(&first.params);
+        assert!(
+            !engine.set_params_from(slices(&same)),
+            "{kind:?}: unchanged"
+        );
+        // One number of each array, in turn, and only that one.
+        let mut moved = first.params.clone();
+        for (name, at) in [("W1", 784 * 50 - 1), ("b1", 0), ("W2", 17), ("b2", 9)] {
+            let (_, v) = moved
+                .slices_mut()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .unwrap();
+            v[at] -= 0.25;
+            let now = values(&moved);
+            assert!(
+                engine.set_params_from(slices(&now)),
+                "{kind:?}: {name}[{at}]"
+            );
+            assert!(
+                !engine.set_params_from(slices(&now)),
+                "{kind:?}: {name} again"
+            );
+            assert_eq!(engine.net().params, moved, "{kind:?}: {name}");
+        }
+        let loss = engine.loss();
+        let want = moved.clone();
+        let want = TwoLayerNet::from_params(want, first.activation).loss(&x, &t[..]);
+        assert!((loss - want).abs() < 1e-13, "{kind:?}: {loss} vs {want}");
+        engine.gradient(GradientMethod::Backprop);
+        let mut arrays = values(&Params::zeros(784, 50, 10));
+        engine.grads_into(arrays.each_mut().map(|v| &mut v[..]));
+        assert_eq!(arrays, values(&engine.grads()), "{kind:?}: grads_into");
     }
 }
 
