@@ -107,8 +107,14 @@ impl Net {
         let inner = &mut *guard;
         Ok(match py.detach(move || compute(inner, x, &t, task))? {
             Answer::Number(v) => Reply::Number(v),
-            Answer::Grads(g) => Reply::Grads(grads_dict(py, *g)?),
-            Answer::InEngine => Reply::Grads(engine_grads(py, &*guard.engine, self.sizes)?),
+            Answer::Grads(g) => Reply::Grads(grads_dict(py, self.sizes, |into| {
+                for ((_, from), to) in g.slices().into_iter().zip(into) {
+                    to.copy_from_slice(from);
+                }
+            })?),
+            Answer::InEngine => Reply::Grads(grads_dict(py, self.sizes, |into| {
+                guard.engine.grads_into(into)
+            })?),
         })
     }
 }
@@ -202,23 +208,12 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
     })
 }
 
-/// A gradient as the book's dict of arrays, named W1, b1, W2, b2.
-fn grads_dict<'py>(py: Python<'py>, grads: Params) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    let Params { w1, b1, w2, b2 } = grads;
-    dict.set_item("W1", w1.into_pyarray(py))?;
-    dict.set_item("b1", b1.into_pyarray(py))?;
-    dict.set_item("W2", w2.into_pyarray(py))?;
-    dict.set_item("b2", b2.into_pyarray(py))?;
-    Ok(dict)
-}
-
-/// The engine's gradient as the book's dict, written straight into new
-/// NumPy arrays (no array of the engine's own made and handed over).
-fn engine_grads<'py>(
+/// A gradient as the book's dict of new NumPy arrays named W1, b1, W2, b2,
+/// for a `d`-`h`-`k` network, their values written by `fill`.
+fn grads_dict<'py>(
     py: Python<'py>,
-    engine: &(dyn Engine + Send),
     (d, h, k): (usize, usize, usize),
+    fill: impl FnOnce([&mut [f64]; 4]),
 ) -> PyResult<Bound<'py, PyDict>> {
     let w1 = PyArray2::<f64>::zeros(py, [d, h], false);
     let b1 = PyArray1::<f64>::zeros(py, h, false);
@@ -227,13 +222,12 @@ fn engine_grads<'py>(
     {
         let (mut w1, mut b1) = (w1.readwrite(), b1.readwrite());
         let (mut w2, mut b2) = (w2.readwrite(), b2.readwrite());
-        let slices = [
+        fill([
             w1.as_slice_mut()?,
             b1.as_slice_mut()?,
             w2.as_slice_mut()?,
             b2.as_slice_mut()?,
-        ];
-        engine.grads_into(slices);
+        ]);
     }
     let dict = PyDict::new(py);
     dict.set_item("W1", w1)?;
