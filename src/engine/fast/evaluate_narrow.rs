@@ -25,7 +25,10 @@
 //!   fixed point errs by at most its step, ≤ 2⁻²³·maxₚ |W1ₚⱼ|, a term
 //!   (see [`super::kernels::amx`]), inside the same bound. Doubled, for
 //!   room. The absolute part covers AMX's smallest step (2⁻¹²³) and f32's
-//!   underflow.
+//!   underflow. AMX reads byte k as k/255; it also sums images whose
+//!   values are the float32 nearest k/255 (the book's float32 images,
+//!   widened to f64: [`amx_reads`]), each within one rounding, 2⁻²⁴·x, of
+//!   what AMX reads: u·Aⱼ more in all, still inside the doubled bound.
 //! - **D**: the activation moves by at most L·E1ⱼ, plus each path's own
 //!   rounding of it (well under 2⁻⁴⁰ absolute: the values are at most 1,
 //!   and a sigmoid cut to 0 below 10⁻³⁰⁰); each path's z1·W2 + b2 errs by
@@ -57,7 +60,8 @@ use crate::two_layer_net::Activation;
 pub(crate) struct Narrow {
     net: FastNet<f32>,
     scale: [f32; 256],
-    /// Whether the byte stands for `byte / 255` (AMX reads only those).
+    /// Whether AMX may make the sums: the byte stands for `byte / 255`,
+    /// or for the float32 nearest it ([`amx_reads`]).
     amx: bool,
     /// 2·maxₖ Dₖ·1.01: the gap between the two best scores that settles
     /// an image.
@@ -78,7 +82,7 @@ impl Narrow {
         Some(Narrow {
             net: FastNet::narrowed(net),
             scale: scale_for::<f32>(values),
-            amx: values.is_none(),
+            amx: amx_reads(values),
             gap,
         })
     }
@@ -141,6 +145,24 @@ impl Narrow {
         let again = count_correct(net, rx, rt, values, panels, a1, z1, a2);
         settled + again
     }
+}
+
+/// Whether AMX, which reads byte k as k/255, may make the f32 sums of
+/// images whose bytes stand for `values`: byte / 255 itself (`None`, or
+/// each value k/255 in f64), or each value the float32 nearest k/255 (a
+/// rounding of it, within the bound).
+///
+/// ```text
+/// values[k] = k/255            →  true
+/// values[k] = fl32(k/255)      →  true   (the book's float32 images)
+/// values[k] = 3·√(k/255)       →  false
+/// ```
+pub(crate) fn amx_reads(values: Option<&[f64; 256]>) -> bool {
+    values.is_none_or(|v| {
+        v.iter()
+            .enumerate()
+            .all(|(k, &v)| v == k as f64 / 255.0 || v == f64::from(k as f32 / 255.0))
+    })
 }
 
 /// How far the f32 hidden sums of `net` can be from its f64 ones, unit by
@@ -290,207 +312,5 @@ kernel! {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::{Dataset, Split};
-    use crate::train::{TrainConfig, Trainer};
-    use crate::two_layer_net::TwoLayerNet;
-
-    /// The f64 evaluation's count, every image wholly in f64.
-    fn in_f64(net: &FastNet<f64>, split: &Split) -> usize {
-        let mut s = EvalScratch::<f64>::default();
-        let (x, t, v) = (split.images(), split.labels(), split.pixel_values());
-        count_correct(net, x, t, v, &mut s.panels, &mut s.a1, &mut s.z1, &mut s.a2)
-    }
-
-    /// The count with the hidden sums in f32, and how many images it had
-    /// to evaluate again in f64; 100 images at a time, as an evaluation.
-    fn narrowed(net: &FastNet<f64>, split: &Split) -> (usize, usize) {
-        let narrow = Narrow::new(net, split.pixel_values()).expect("bounds hold");
-        let mut s = EvalScratch::<f64>::default();
-        let d = split.pixels_per_image();
-        let (mut correct, mut again) = (0, 0);
-        for (x, t) in split
-            .images()
-            .chunks(100 * d)
-            .zip(split.labels().chunks(100))
-        {
-            correct += narrow.count_correct(net, x, t, split.pixel_values(), &mut s);
-            again += s.recheck.len();
-        }
-        (correct, again)
-    }
-
-    fn trained(data: &Dataset, activation: Activation, hidden: usize) -> TwoLayerNet {
-        let config = TrainConfig {
-            activation,
-            hidden_size: hidden,
-            ..TrainConfig::default()
-        };
-        let mut trainer = Trainer::new(data, &config, None).unwrap();
-        for _ in 0..300 {
-            trainer.step();
-        }
-        trainer.net()
-    }
-
-    /// A trained network: the same count, nearly every image settled by
-    /// the f32 sums.
-    #[test]
-    fn the_count_is_the_f64_count() {
-        let data = Dataset::embedded();
-        let split = data.test.take(3000);
-        for (activation, hidden) in [(Activation::Sigmoid, 50), (Activation::Relu, 37)] {
-            let net = FastNet::<f64>::from_net(&trained(&data, activation, hidden));
-            let (correct, again) = narrowed(&net, &split);
-            assert_eq!(correct, in_f64(&net, &split), "{activation:?}");
-            assert!(
-                again < split.len() / 20,
-                "{activation:?}: {again} evaluated again"
-            );
-        }
-    }
-
-    /// Each image with a network whose scores for its label and a rival
-    /// differ by 10⁻⁹ (its biases set so): about as often as not, the f32
-    /// sums put the rival first. Every such image is evaluated again in
-    /// f64, and the count is the f64 one.
-    #[test]
-    fn near_ties_are_evaluated_again() {
-        let data = Dataset::embedded();
-        let net = trained(&data, Activation::Sigmoid, 50);
-        let p = &net.params;
-        let (d, n) = (data.test.pixels_per_image(), 40);
-        let (mut correct, mut f64_correct, mut again) = (0, 0, 0);
-        for i in 0..n {
-            let (image, label) = (data.test.image(i), data.test.label(i));
-            // The scores a2 = σ(x·W1 + b1)·W2 + b2, in f64.
-            let x = ndarray::Array1::from_iter(image.iter().map(|&b| b as f64 / 255.0));
-            let z = (x.dot(&p.w1) + &p.b1).mapv(|a| 1.0 / (1.0 + (-a).exp()));
-            let a2 = z.dot(&p.w2) + &p.b2;
-            let rival = (0..a2.len())
-                .filter(|&c| c != label)
-                .max_by(|&a, &b| a2[a].total_cmp(&a2[b]))
-                .unwrap();
-            let mut tied = net.clone();
-            tied.params.b2[label] += 100.0;
-            tied.params.b2[rival] += 100.0 + (a2[label] - a2[rival]) - 1e-9;
-            let tied = FastNet::<f64>::from_net(&tied);
-            let one = Split::new(image.to_vec(), vec![label as u8], 28, d / 28).unwrap();
-            let (c, a) = narrowed(&tied, &one);
-            (correct, again) = (correct + c, again + a);
-            f64_correct += in_f64(&tied, &one);
-        }
-        assert_eq!(f64_correct, n, "the label leads by 10⁻⁹ in f64");
-        assert_eq!(correct, f64_correct);
-        assert_eq!(again, n);
-    }
-
-    /// The f32 sums are within E1 of the f64 ones, unit by unit, image by
-    /// image: trained networks, large and tiny weights, ReLU, a split with
-    /// its own pixel values.
-    #[test]
-    fn the_f32_sums_are_within_the_bound() {
-        let data = Dataset::embedded();
-        let split = data.test.take(1000);
-        let mut values = [0.0; 256];
-        for (b, v) in values.iter_mut().enumerate() {
-            *v = (b as f64 / 255.0).sqrt() * 3.0;
-        }
-        let own = split.clone().with_pixel_values(values);
-        let nets = [
-            (trained(&data, Activation::Sigmoid, 50), &split),
-            (trained(&data, Activation::Relu, 37), &split),
-            (TwoLayerNet::new(784, 50, 10, 1.0), &split),
-            (TwoLayerNet::new(784, 20, 10, 1e-30), &split),
-            (trained(&data, Activation::Sigmoid, 50), &own),
-        ];
-        for (i, (net, split)) in nets.iter().enumerate() {
-            let net = FastNet::<f64>::from_net(net);
-            let narrow = FastNet::<f32>::narrowed(&net);
-            let values = split.pixel_values();
-            let bound = hidden_bound(&net, values).expect("bounds hold");
-            let (x, t, n) = (split.images(), split.labels(), split.len());
-            let mut wide = vec![0.0f64; n * net.hp];
-            let mut sums = vec![0.0f32; n * narrow.hp];
-            let (s64, s32) = (scale_for::<f64>(values), scale_for::<f32>(values));
-            let amx = values.is_none();
-            let mut panels = Panels::default();
-            hidden_sums(&net, x, t, &mut panels, &s64, amx, &mut wide);
-            hidden_sums(&narrow, x, t, &mut panels, &s32, amx, &mut sums);
-            for (a, b) in wide.chunks_exact(net.hp).zip(sums.chunks_exact(narrow.hp)) {
-                for j in 0..net.h {
-                    let diff = (a[j] - b[j] as f64).abs();
-                    assert!(
-                        diff <= bound.e1[j],
-                        "net {i}, unit {j}: {diff:e} > {:e}",
-                        bound.e1[j]
-                    );
-                }
-            }
-        }
-    }
-
-    /// A split with its own pixel values (not byte / 255, so not AMX).
-    #[test]
-    fn own_pixel_values_count_the_same() {
-        let data = Dataset::embedded();
-        let mut values = [0.0; 256];
-        for (b, v) in values.iter_mut().enumerate() {
-            *v = (b as f64 / 255.0).sqrt() * 3.0;
-        }
-        let split = data.test.take(1000).with_pixel_values(values);
-        let net = FastNet::<f64>::from_net(&trained(&data, Activation::Sigmoid, 50));
-        let (correct, _) = narrowed(&net, &split);
-        assert_eq!(correct, in_f64(&net, &split));
-    }
-
-    /// Weights out of f32's reach, or not finite: no f32 sums at all.
-    #[test]
-    fn out_of_reach_weights_stay_in_f64() {
-        let mut net = TwoLayerNet::new(784, 20, 10, 0.01);
-        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_some());
-        assert!(Narrow::new(&FastNet::<f32>::from_net(&net), None).is_none());
-        net.params.w1[[3, 4]] = 1e35;
-        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_none());
-        net.params.w1[[3, 4]] = 0.0;
-        net.params.w2[[5, 2]] = f64::NAN;
-        assert!(Narrow::new(&FastNet::<f64>::from_net(&net), None).is_none());
-    }
-
-    /// Pixel values below f32's normal numbers (2⁻¹⁶⁰ a step) times a
-    /// weight of 2¹²⁰: in f32 the values are 0, in f64 the unit's sum
-    /// decides the answer. Such images stay in f64, and the count is the
-    /// book's.
-    #[test]
-    fn values_f32_cannot_hold_stay_in_f64() {
-        let d = 784;
-        let mut w1 = ndarray::Array2::<f64>::zeros((d, 1));
-        w1[[0, 0]] = 2f64.powi(120);
-        let params = crate::params::Params {
-            w1,
-            b1: ndarray::Array1::from(vec![0.0]),
-            w2: ndarray::Array2::from_shape_vec((1, 2), vec![1.0, 0.0]).unwrap(),
-            b2: ndarray::Array1::from(vec![0.0, 1.2e-10]),
-        };
-        let net = TwoLayerNet::from_params(params, Activation::Relu);
-        let values: [f64; 256] = std::array::from_fn(|b| b as f64 * 2f64.powi(-160));
-        let mut images = vec![0u8; 16 * d];
-        for i in 0..16 {
-            images[i * d] = 255;
-        }
-        let split = Split::new(images, vec![0; 16], 28, 28)
-            .unwrap()
-            .with_pixel_values(values);
-        let fast = FastNet::<f64>::from_net(&net);
-        assert!(Narrow::new(&fast, split.pixel_values()).is_none());
-        let x = ndarray::Array2::from_shape_fn((16, d), |(i, p)| {
-            values[split.images()[i * d + p] as usize]
-        });
-        let labels: Vec<usize> = split.labels().iter().map(|&l| l as usize).collect();
-        assert_eq!(net.accuracy(&x, labels.as_slice()), 1.0);
-        assert_eq!(crate::engine::evaluate(&net, &split), 1.0);
-        // A weight of 2¹²⁰ with ordinary values: no f32 sums either.
-        assert!(Narrow::new(&fast, None).is_none());
-    }
-}
+#[path = "tests/evaluate_narrow.rs"]
+mod tests;

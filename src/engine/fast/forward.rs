@@ -290,7 +290,8 @@ kernel! {
 /// pixels of the images `x` (one per label) listed in `panels`, then
 /// a1 = x·W1 + b1, each byte read as `scale[byte]` — or on AMX, where the
 /// network runs there and `amx` allows it: AMX reads `byte / 255`, so
-/// `amx` must be false for any other `scale`.
+/// `amx` must be false for any other `scale` (save where a bound covers
+/// the difference: [`super::evaluate_narrow::amx_reads`]).
 #[inline(always)]
 pub(crate) fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     net: &FastNet<F>,
