@@ -16,7 +16,7 @@
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use ndarray::{Array1, ArrayView1};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
+use numpy::IntoPyArray;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -64,10 +64,7 @@ enum Task {
 /// A task's answer.
 enum Answer {
     Number(f64),
-    /// A gradient computed by the reference code.
     Grads(Box<Params>),
-    /// A gradient the engine holds, to be written into NumPy arrays.
-    InEngine,
 }
 
 /// A call's answer, for Python.
@@ -107,14 +104,7 @@ impl Net {
         let inner = &mut *guard;
         Ok(match py.detach(move || compute(inner, x, &t, task))? {
             Answer::Number(v) => Reply::Number(v),
-            Answer::Grads(g) => Reply::Grads(grads_dict(py, self.sizes, |into| {
-                for ((_, from), to) in g.slices().into_iter().zip(into) {
-                    to.copy_from_slice(from);
-                }
-            })?),
-            Answer::InEngine => Reply::Grads(grads_dict(py, self.sizes, |into| {
-                guard.engine.grads_into(into)
-            })?),
+            Answer::Grads(g) => Reply::Grads(grads_dict(py, *g)?),
         })
     }
 }
@@ -182,7 +172,7 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                 Task::Loss => Answer::Number(engine.loss()),
                 Task::Gradient(method) => {
                     engine.gradient(method);
-                    Answer::InEngine
+                    Answer::Grads(Box::new(engine.grads()))
                 }
                 Task::Accuracy => unreachable!("answered above"),
             });
@@ -208,32 +198,14 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
     })
 }
 
-/// A gradient as the book's dict of new NumPy arrays named W1, b1, W2, b2,
-/// for a `d`-`h`-`k` network, their values written by `fill`.
-fn grads_dict<'py>(
-    py: Python<'py>,
-    (d, h, k): (usize, usize, usize),
-    fill: impl FnOnce([&mut [f64]; 4]),
-) -> PyResult<Bound<'py, PyDict>> {
-    let w1 = PyArray2::<f64>::zeros(py, [d, h], false);
-    let b1 = PyArray1::<f64>::zeros(py, h, false);
-    let w2 = PyArray2::<f64>::zeros(py, [h, k], false);
-    let b2 = PyArray1::<f64>::zeros(py, k, false);
-    {
-        let (mut w1, mut b1) = (w1.readwrite(), b1.readwrite());
-        let (mut w2, mut b2) = (w2.readwrite(), b2.readwrite());
-        fill([
-            w1.as_slice_mut()?,
-            b1.as_slice_mut()?,
-            w2.as_slice_mut()?,
-            b2.as_slice_mut()?,
-        ]);
-    }
+/// A gradient as the book's dict of NumPy arrays named W1, b1, W2, b2:
+/// each array hands its memory over (no copy).
+fn grads_dict(py: Python<'_>, g: Params) -> PyResult<Bound<'_, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("W1", w1)?;
-    dict.set_item("b1", b1)?;
-    dict.set_item("W2", w2)?;
-    dict.set_item("b2", b2)?;
+    dict.set_item("W1", g.w1.into_pyarray(py))?;
+    dict.set_item("b1", g.b1.into_pyarray(py))?;
+    dict.set_item("W2", g.w2.into_pyarray(py))?;
+    dict.set_item("b2", g.b2.into_pyarray(py))?;
     Ok(dict)
 }
 
