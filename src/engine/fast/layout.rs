@@ -27,7 +27,7 @@ use super::kernels::aligned::Aligned;
 use super::kernels::amx;
 use super::kernels::float::Float;
 use super::kernels::z1_w2::W2;
-use super::kernels::{Level, level};
+use super::kernels::{Level, kernel, level};
 
 /// W1, b1, W2, b2 in one number type.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,7 @@ pub struct FastNet<F> {
 /// Writes `from`, rounded to F, into `to` when any of its numbers differs
 /// bit for bit from what `to` holds; whether one did. Compared without an
 /// early exit, so the comparison runs on vector registers.
+#[inline(always)]
 fn copy_changed<F: Float>(to: &mut [F], from: &[f64]) -> bool {
     let bits = |v: F| v.to_f64().to_bits();
     let diff = to
@@ -73,6 +74,58 @@ fn copy_changed<F: Float>(to: &mut [F], from: &[f64]) -> bool {
         }
     }
     diff != 0
+}
+
+kernel! {
+    /// [`FastNet::set_params_from`]'s comparison and copy, compiled with
+    /// the level's instructions: the book's 313 KB of W1 are read twice
+    /// each call from Python (`gradient`, then `loss` after the update).
+    fn take_changed<F: Float>(net: &mut FastNet<F>, values: [&[f64]; 4]) -> bool {
+        let [w1, b1, w2, b2] = values;
+        let (h, hp, k) = (net.h, net.hp, net.k);
+        let mut changed = false;
+        for (row, from) in net
+            .w1
+            .chunks_exact_mut(hp.max(1))
+            .zip(w1.chunks_exact(h.max(1)))
+        {
+            changed |= copy_changed(&mut row[..h], from);
+        }
+        // W2's first h rows of k are all of the book's W2, in its order.
+        changed |= copy_changed(&mut net.w2[..h * k], w2);
+        changed |= copy_changed(&mut net.b1[..h], b1);
+        changed |= copy_changed(&mut net.b2, b2);
+        changed
+    }
+}
+
+kernel! {
+    /// `values`, laid out (and padded) like `net`'s parameters, as the
+    /// book's f64 arrays (padding dropped), compiled with the level's
+    /// instructions. Each array is written once, row by row into its new
+    /// memory (not zeroed first: the gradient handed to Python each call
+    /// is 313 KB of W1 for the book's network).
+    fn params_of<F: Float>(net: &FastNet<F>, values: [&[F]; 4]) -> Params {
+        let [w1, b1, w2, b2] = values;
+        let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
+        let mut w1_rows = Vec::with_capacity(d * h);
+        for row in w1.chunks_exact(hp.max(1)).take(d) {
+            w1_rows.extend(f64s(&row[..h]));
+        }
+        Params {
+            w1: Array2::from_shape_vec((d, h), w1_rows).expect("d rows of h"),
+            b1: Array1::from_iter(f64s(&b1[..h])),
+            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k]).collect())
+                .expect("h rows of k"),
+            b2: Array1::from_iter(f64s(&b2[..k])),
+        }
+    }
+}
+
+/// `from`'s numbers as f64.
+#[inline(always)]
+fn f64s<F: Float>(from: &[F]) -> impl Iterator<Item = f64> + '_ {
+    from.iter().map(|v| v.to_f64())
 }
 
 /// Where one parameter lives in a [`FastNet`] (an index into that array).
@@ -175,25 +228,15 @@ impl<F: Float> FastNet<F> {
     ///
     /// # Panics
     /// When a slice's length is not its parameter's.
-    pub fn set_params_from(&mut self, [w1, b1, w2, b2]: [&[f64]; 4]) -> bool {
-        let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
+    pub fn set_params_from(&mut self, values: [&[f64]; 4]) -> bool {
+        let [w1, b1, w2, b2] = values;
+        let (d, h, k) = (self.d, self.h, self.k);
         assert_eq!(
             [w1.len(), b1.len(), w2.len(), b2.len()],
             [d * h, h, h * k, k],
             "set_params: other sizes"
         );
-        let mut changed = false;
-        for (row, from) in self
-            .w1
-            .chunks_exact_mut(hp.max(1))
-            .zip(w1.chunks_exact(h.max(1)))
-        {
-            changed |= copy_changed(&mut row[..h], from);
-        }
-        // W2's first h rows of k are all of the book's W2, in its order.
-        changed |= copy_changed(&mut self.w2[..h * k], w2);
-        changed |= copy_changed(&mut self.b1[..h], b1);
-        changed |= copy_changed(&mut self.b2, b2);
+        let changed = take_changed(self, values);
         if changed {
             self.amx.clear();
         }
@@ -220,25 +263,10 @@ impl<F: Float> FastNet<F> {
     }
 
     /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
-    /// parameters, as the book's f64 arrays (padding dropped). Each array
-    /// is written once, row by row into its new memory (not zeroed first:
-    /// the gradient handed to Python each call is 313 KB of W1 for the
-    /// book's network).
-    fn params_of(&self, [w1, b1, w2, b2]: [&[F]; 4]) -> Params {
-        fn f64s<F: Float>(from: &[F]) -> impl Iterator<Item = f64> + '_ {
-            from.iter().map(|v| v.to_f64())
-        }
-        let (d, h, hp, k) = (self.d, self.h, self.hp, self.k);
-        let mut w1_rows = Vec::with_capacity(d * h);
-        for row in w1.chunks_exact(hp.max(1)).take(d) {
-            w1_rows.extend(f64s(&row[..h]));
-        }
-        Params {
-            w1: Array2::from_shape_vec((d, h), w1_rows).expect("d rows of h"),
-            b1: Array1::from_iter(f64s(&b1[..h])),
-            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k]).collect()).expect("h rows of k"),
-            b2: Array1::from_iter(f64s(&b2[..k])),
-        }
+    /// parameters, as the book's f64 arrays (padding dropped): see
+    /// [`params_of`].
+    fn params_of(&self, values: [&[F]; 4]) -> Params {
+        params_of(self, values)
     }
 
     /// Number of parameters (padding not counted).
