@@ -1,5 +1,5 @@
 //! What every engine offers through the `Engine` trait, checked on both
-//! engines alike: `grads` after `gradient`, `set_params`
+//! engines alike: `grads` after `gradient` (and `grads_into`), `set_params`
 //! and `set_params_from`.
 
 use manabi::data::{Dataset, gather_batch};
@@ -66,7 +66,7 @@ fn set_params_replaces_the_network_and_keeps_the_batch() {
 }
 
 #[test]
-fn set_params_from_says_whether_anything_changed() {
+fn set_params_from_says_whether_anything_changed_and_grads_into_fills_arrays() {
     fn slices(v: &[Vec<f64>; 4]) -> [&[f64]; 4] {
         v.each_ref().map(|v| &v[..])
     }
@@ -112,6 +112,10 @@ fn set_params_from_says_whether_anything_changed() {
         engine.gradient(GradientMethod::Backprop);
         let diff = max_diff(&engine.grads(), &want.gradient(&x, &t[..]));
         assert!(diff < 1e-14, "{kind:?}: gradient differs by {diff:e}");
+        // Written into arrays of the caller's: the same numbers.
+        let mut arrays = values(&Params::zeros(784, 50, 10));
+        engine.grads_into(arrays.each_mut().map(|v| &mut v[..]));
+        assert_eq!(arrays, values(&engine.grads()), "{kind:?}: grads_into");
     }
 }
 

@@ -9,6 +9,7 @@
 mod bytes;
 mod data;
 mod figures;
+mod handed;
 mod input;
 mod net;
 mod train;

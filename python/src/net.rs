@@ -27,6 +27,7 @@ use manabi::functions::Target;
 use manabi::{Activation, Params, TwoLayerNet};
 
 use crate::bytes::pool;
+use crate::handed::Handed;
 use crate::input::{Images, Pixels, images, labels, with_params};
 
 /// The network's engine, holding the parameters as last handed over.
@@ -45,6 +46,9 @@ struct Inner {
     /// `gradient(x_batch, t_batch)`: the same batch is not loaded again,
     /// and the engine's forward pass reuses the lit pixels it listed.
     batch: Option<Split>,
+    /// The arrays of the gradients handed out last, written again once
+    /// Python lets go of them.
+    handed: Handed,
 }
 
 /// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
@@ -64,7 +68,10 @@ enum Task {
 /// A task's answer.
 enum Answer {
     Number(f64),
+    /// A gradient computed by the reference code.
     Grads(Box<Params>),
+    /// A gradient the engine holds, to be written into NumPy arrays.
+    InEngine,
 }
 
 /// A call's answer, for Python.
@@ -102,9 +109,18 @@ impl Net {
         let mut guard = self.lock(py);
         guard.take_params(params, self.sizes)?;
         let inner = &mut *guard;
-        Ok(match py.detach(move || compute(inner, x, &t, task))? {
+        let answer = py.detach(move || compute(inner, x, &t, task))?;
+        let Inner { engine, handed, .. } = &mut *guard;
+        Ok(match answer {
             Answer::Number(v) => Reply::Number(v),
-            Answer::Grads(g) => Reply::Grads(grads_dict(py, *g)?),
+            Answer::Grads(g) => Reply::Grads(handed.dict(py, self.sizes, |into| {
+                for ((_, from), to) in g.slices().into_iter().zip(into) {
+                    to.copy_from_slice(from);
+                }
+            })?),
+            Answer::InEngine => {
+                Reply::Grads(handed.dict(py, self.sizes, |into| engine.grads_into(into))?)
+            }
         })
     }
 }
@@ -172,7 +188,7 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                 Task::Loss => Answer::Number(engine.loss()),
                 Task::Gradient(method) => {
                     engine.gradient(method);
-                    Answer::Grads(Box::new(engine.grads()))
+                    Answer::InEngine
                 }
                 Task::Accuracy => unreachable!("answered above"),
             });
@@ -196,17 +212,6 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
         }
         Task::Gradient(_) => Answer::Grads(Box::new(net.numerical_gradient(&matrix, t))),
     })
-}
-
-/// A gradient as the book's dict of NumPy arrays named W1, b1, W2, b2:
-/// each array hands its memory over (no copy).
-fn grads_dict(py: Python<'_>, g: Params) -> PyResult<Bound<'_, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("W1", g.w1.into_pyarray(py))?;
-    dict.set_item("b1", g.b1.into_pyarray(py))?;
-    dict.set_item("W2", g.w2.into_pyarray(py))?;
-    dict.set_item("b2", g.b2.into_pyarray(py))?;
-    Ok(dict)
 }
 
 fn number(reply: Reply<'_>) -> f64 {
@@ -252,6 +257,7 @@ impl Net {
                 net_current: true,
                 all: Vec::new(),
                 batch: None,
+                handed: Handed::default(),
             }),
         })
     }

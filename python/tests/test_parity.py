@@ -1,5 +1,7 @@
 """manabi.TwoLayerNet against the book's NumPy TwoLayerNet, seed for seed."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -205,3 +207,37 @@ def test_accuracy_on_a_split_given_again_or_changed_in_place(mnist):
     xs[::2] = xs[1::2]
     changed = ours.accuracy(xs, ts)
     assert changed == theirs.accuracy(xs, ts) < first - 0.2
+
+
+def test_gradients_held_or_changed_in_place_are_never_written_again(mnist):
+    """A gradient's arrays are written again only once nothing else holds
+    them: a held dict, a view, or an array changed in place keeps its own."""
+    (x, t), _ = mnist
+    ours, theirs = pair(10)
+    batches = [(x[i * 100:(i + 1) * 100], t[i * 100:(i + 1) * 100]) for i in range(6)]
+    held = ours.gradient(*batches[0])
+    kept = {k: v.copy() for k, v in held.items()}
+    view = ours.gradient(*batches[1])["W1"][3]
+    view_kept = view.copy()
+    reshaped = ours.gradient(*batches[2])
+    reshaped["W1"].shape = (50, 784)
+    frozen = ours.gradient(*batches[3])
+    frozen["b1"].flags.writeable = False
+    # Weak references: they do not hold the arrays.
+    changed = [weakref.ref(reshaped["W1"]), weakref.ref(frozen["b1"])]
+    del reshaped, frozen
+    seen = []
+    for xb, tb in batches[4:] * 3:
+        g = ours.gradient(xb, tb)
+        assert worst(g, theirs.gradient(xb, tb)) < 1e-12
+        for k, shape in zip(KEYS, [(784, 50), (50,), (50, 10), (10,)]):
+            assert g[k].shape == shape and g[k].dtype == np.float64
+            assert g[k].flags.c_contiguous and g[k].flags.writeable
+        assert all(r() is None or r() is not g[k] for r, k in zip(changed, ("W1", "b1")))
+        seen.append(id(g["W1"]))
+    for k in KEYS:
+        assert np.array_equal(held[k], kept[k]), k
+    assert np.array_equal(view, view_kept)
+    # The book's loop holds one gradient while the next is made: two sets
+    # of arrays take turns.
+    assert len(set(seen[2:])) == 2

@@ -47,6 +47,18 @@ pub trait Engine {
     /// The gradient the last [`Engine::gradient`] computed, in f64, shaped
     /// like the book's parameters (zeros before the first).
     fn grads(&self) -> Params;
+    /// [`Engine::grads`] written into `into`: W1, b1, W2, b2 as the book's
+    /// row-major arrays, of the network's sizes (for a caller with arrays
+    /// of its own to fill again, such as NumPy's).
+    ///
+    /// # Panics
+    /// When a slice's length is not its parameter's.
+    fn grads_into(&self, into: [&mut [f64]; 4]) {
+        let grads = self.grads();
+        for ((_, from), to) in grads.slices().into_iter().zip(into) {
+            to.copy_from_slice(from);
+        }
+    }
     /// Step 4, and the batch loss after it: every parameter moves against
     /// its gradient, W ← W − lr·∂L/∂W, then L = cross_entropy_error(predict(x), t)
     /// on the current batch with the new parameters.

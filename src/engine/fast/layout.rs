@@ -122,6 +122,39 @@ kernel! {
     }
 }
 
+kernel! {
+    /// `values`, laid out (and padded) like `net`'s parameters, written
+    /// into the book's row-major f64 arrays `into` (padding dropped), a row
+    /// at a time, compiled with the level's instructions.
+    fn values_into<F: Float>(net: &FastNet<F>, values: [&[F]; 4], into: [&mut [f64]; 4]) {
+        let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
+        let [w1, b1, w2, b2] = values;
+        let [w1_to, b1_to, w2_to, b2_to] = into;
+        assert_eq!(
+            [w1_to.len(), b1_to.len(), w2_to.len(), b2_to.len()],
+            [d * h, h, h * k, k],
+            "the book's sizes"
+        );
+        for (to, row) in w1_to
+            .chunks_exact_mut(h.max(1))
+            .zip(w1.chunks_exact(hp.max(1)))
+        {
+            write_f64s(to, &row[..h]);
+        }
+        write_f64s(b1_to, &b1[..h]);
+        write_f64s(w2_to, &w2[..h * k]);
+        write_f64s(b2_to, &b2[..k]);
+    }
+}
+
+/// `to` ← `from`'s numbers as f64.
+#[inline(always)]
+fn write_f64s<F: Float>(to: &mut [f64], from: &[F]) {
+    for (t, f) in to.iter_mut().zip(from) {
+        *t = f.to_f64();
+    }
+}
+
 /// `from`'s numbers as f64.
 #[inline(always)]
 fn f64s<F: Float>(from: &[F]) -> impl Iterator<Item = f64> + '_ {
@@ -395,6 +428,14 @@ impl<F: Float> Grads<F> {
     /// As the book's f64 parameters (padding dropped), shaped like `net`'s.
     pub fn to_params(&self, net: &FastNet<F>) -> Params {
         net.params_of([&self.w1, &self.b1, &self.w2, &self.b2])
+    }
+
+    /// [`Self::to_params`] written into `into`: W1, b1, W2, b2, row-major.
+    ///
+    /// # Panics
+    /// When a slice of `into` is not its parameter's length.
+    pub fn write_into(&self, net: &FastNet<F>, into: [&mut [f64]; 4]) {
+        values_into(net, [&self.w1, &self.b1, &self.w2, &self.b2], into);
     }
 }
 

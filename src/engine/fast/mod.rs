@@ -183,6 +183,10 @@ impl<F: Float> Engine for FastEngine<F> {
         self.grads.to_params(&self.net)
     }
 
+    fn grads_into(&self, into: [&mut [f64]; 4]) {
+        self.grads.write_into(&self.net, into);
+    }
+
     fn update_and_loss(&mut self, lr: f64) -> f64 {
         // Each thread moves its own copy, whole, then reads it: see
         // [`FastEngine`].
