@@ -38,10 +38,12 @@
 /// run time), else the division's test.
 pub fn matched_here(values: &[f32], out: &mut [u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: `matched_avx512` may run AVX-512F instructions (its only
-        // requirement), and the line above checked at run time that this
-        // processor has them.
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        // SAFETY: `matched_avx512` may run AVX-512F and BW instructions
+        // (its only requirement), and the line above checked at run time
+        // that this processor has them.
         return unsafe { matched_avx512(values, out) };
     }
     #[cfg(target_arch = "x86_64")]
@@ -118,45 +120,81 @@ pub(super) unsafe fn matched_fma(values: &[f32], out: &mut [u8]) -> bool {
     super::matched(&values[whole..n], 255.0, |k| k / 255.0, &mut out[whole..n])
 }
 
-/// [`matched_here`] with AVX-512F: the same test as [`matched_fma`], 16
-/// values to a register, the comparisons into a mask, each k narrowed to
-/// its byte with saturation; the tail by the division.
+/// [`matched_here`] with AVX-512 (F and BW): the same test as
+/// [`matched_fma`], 16 values to a register, the comparisons into a mask;
+/// the range 0 ≤ v ≤ 1 read from k instead, as one unsigned comparison
+/// k ≤ 255: NaN, ±∞ and values out of i32's range convert to 0x8000_0000,
+/// negative values from −1/510 down to a negative k, and a value in
+/// (−1/510, 1/510) with k = 0 passes the nearness test only if it is ±0
+/// (255·|v| is far more than 127.5 ulps of v), one in (1, 256/255) with k =
+/// 255 never (255·(v − 1) ≥ 255 ulps). Four registers' k are packed to 64
+/// bytes at a time (two packs of words, one of bytes, one permute); the
+/// rest 16 at a time, each k narrowed on its own, and the tail by the
+/// division.
 ///
 /// # Safety
-/// The processor must have AVX-512F.
+/// The processor must have AVX-512F and AVX-512BW.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 pub(super) unsafe fn matched_avx512(values: &[f32], out: &mut [u8]) -> bool {
     use std::arch::x86_64::*;
     let n = values.len().min(out.len());
-    let whole = n - n % 16;
+    let (whole, whole64) = (n - n % 16, n - n % 64);
     let scale = _mm512_set1_ps(255.0);
-    let (zero, one) = (_mm512_setzero_ps(), _mm512_set1_ps(1.0));
+    let top = _mm512_set1_epi32(255);
     let exponent = _mm512_set1_epi32(0x7f80_0000);
     let half_gap = _mm512_set1_ps(HALF_GAP);
+    // After the packs, 32-bit word 4L + i holds k_i's values 4L..4L + 3 (L
+    // a 128-bit lane): this puts k_0's 16 bytes first, then k_1's, ….
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     let (vp, op) = (values.as_ptr(), out.as_mut_ptr());
-    let mut at = 0;
-    while at < whole {
-        let end = (at + BLOCK).min(whole);
-        let mut good: __mmask16 = 0xffff;
-        while at < end {
-            // SAFETY: at + 16 ≤ whole ≤ values.len().
-            let v = unsafe { _mm512_loadu_ps(vp.add(at)) };
+    // The 16 values at `at`: their k, and `good` cleared where one is not
+    // fl32(k/255).
+    macro_rules! kept {
+        ($at:expr, $good:ident) => {{
+            // SAFETY: at + 16 ≤ whole ≤ values.len() where this is used.
+            let v = unsafe { _mm512_loadu_ps(vp.add($at)) };
             // Ties to even: the default rounding, which Rust assumes.
             let k = _mm512_cvtps_epi32(_mm512_mul_ps(v, scale));
             let r = _mm512_fmsub_ps(v, scale, _mm512_cvtepi32_ps(k));
             let power = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), exponent));
             let limit = _mm512_mul_ps(power, half_gap);
-            let within = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, zero)
-                & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(v, one);
-            good &= within & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(_mm512_abs_ps(r), limit);
-            // SAFETY: at + 16 ≤ whole ≤ out.len().
-            unsafe { _mm_storeu_si128(op.add(at).cast(), _mm512_cvtusepi32_epi8(k)) };
-            at += 16;
+            let in_range = _mm512_cmple_epu32_mask(k, top);
+            $good &= _mm512_mask_cmp_ps_mask::<_CMP_LE_OQ>(in_range, _mm512_abs_ps(r), limit);
+            k
+        }};
+    }
+    let mut at = 0;
+    while at < whole64 {
+        let end = (at + BLOCK).min(whole64);
+        let mut good: __mmask16 = 0xffff;
+        while at < end {
+            let ks = [
+                kept!(at, good),
+                kept!(at + 16, good),
+                kept!(at + 32, good),
+                kept!(at + 48, good),
+            ];
+            // Saturating packs: a kept value's k is 0…255 already.
+            let words = [
+                _mm512_packus_epi32(ks[0], ks[1]),
+                _mm512_packus_epi32(ks[2], ks[3]),
+            ];
+            let bytes = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(words[0], words[1]));
+            // SAFETY: at + 64 ≤ whole64 ≤ out.len().
+            unsafe { _mm512_storeu_si512(op.add(at).cast(), bytes) };
+            at += 64;
         }
         if good != 0xffff {
             return false;
         }
     }
-    super::matched(&values[whole..n], 255.0, |k| k / 255.0, &mut out[whole..n])
+    let mut good: __mmask16 = 0xffff;
+    while at < whole {
+        let k = kept!(at, good);
+        // SAFETY: at + 16 ≤ whole ≤ out.len().
+        unsafe { _mm_storeu_si128(op.add(at).cast(), _mm512_cvtusepi32_epi8(k)) };
+        at += 16;
+    }
+    good == 0xffff && super::matched(&values[whole..n], 255.0, |k| k / 255.0, &mut out[whole..n])
 }

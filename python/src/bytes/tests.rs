@@ -205,7 +205,11 @@ fn k255_matches_as_the_division_does() {
                 has!("avx2") && has!("fma"),
                 k255::matched_fma,
             ),
-            ("AVX-512F", has!("avx512f"), k255::matched_avx512),
+            (
+                "AVX-512F",
+                has!("avx512f") && has!("avx512bw"),
+                k255::matched_avx512,
+            ),
         ];
         for (name, present, matcher) in paths {
             if !present && name == "AVX-512F" {
@@ -217,21 +221,29 @@ fn k255_matches_as_the_division_does() {
                 not_checked(&format!("this processor lacks {name}"));
                 continue;
             }
-            let base: Vec<f32> = (0..64u8).map(|k| f32::from(k * 3) / 255.0).collect();
-            for (i, &v) in values.iter().enumerate() {
-                let mut x = base.clone();
-                let at = i % 64;
-                x[at] = v;
-                let mut out = [0u8; 64];
-                // SAFETY: the processor has what `matcher` needs (checked above).
-                let got = unsafe { matcher(&x, &mut out) }.then_some(out[at]);
-                let bits = v.to_bits();
-                assert_eq!(got, by_division(v), "{name}: {v:e} ({bits:#010x}) at {at}");
-                if got.is_some() {
-                    let want: Vec<u8> = (0..64)
-                        .map(|j| if j == at { out[at] } else { j as u8 * 3 })
-                        .collect();
-                    assert_eq!(out.to_vec(), want, "{name}");
+            // 64 values: AVX-512's four registers at a time; 48: one at a
+            // time.
+            for len in [64, 48] {
+                let base: Vec<f32> = (0..len as u8).map(|k| f32::from(k * 3) / 255.0).collect();
+                for (i, &v) in values.iter().enumerate() {
+                    let mut x = base.clone();
+                    let at = i % len;
+                    x[at] = v;
+                    let mut out = vec![0u8; len];
+                    // SAFETY: the processor has what `matcher` needs (checked above).
+                    let got = unsafe { matcher(&x, &mut out) }.then_some(out[at]);
+                    let bits = v.to_bits();
+                    assert_eq!(
+                        got,
+                        by_division(v),
+                        "{name}: {v:e} ({bits:#010x}) at {at} of {len}"
+                    );
+                    if got.is_some() {
+                        let want: Vec<u8> = (0..len)
+                            .map(|j| if j == at { out[at] } else { j as u8 * 3 })
+                            .collect();
+                        assert_eq!(out, want, "{name}");
+                    }
                 }
             }
         }
