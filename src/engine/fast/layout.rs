@@ -18,8 +18,6 @@
 //! registers long no register's load or store straddles two lines (measured
 //! with AVX-512: 7–10 % off f64's forward and backward passes).
 
-use ndarray::{Array1, Array2};
-
 use crate::params::Params;
 use crate::two_layer_net::{Activation, TwoLayerNet};
 
@@ -100,29 +98,6 @@ kernel! {
 }
 
 kernel! {
-    /// `values`, laid out (and padded) like `net`'s parameters, as the
-    /// book's f64 arrays (padding dropped), compiled with the level's
-    /// instructions. Each array is written once, row by row into its new
-    /// memory (not zeroed first: the gradient handed to Python each call
-    /// is 313 KB of W1 for the book's network).
-    fn params_of<F: Float>(net: &FastNet<F>, values: [&[F]; 4]) -> Params {
-        let [w1, b1, w2, b2] = values;
-        let (d, h, hp, k) = (net.d, net.h, net.hp, net.k);
-        let mut w1_rows = Vec::with_capacity(d * h);
-        for row in w1.chunks_exact(hp.max(1)).take(d) {
-            w1_rows.extend(f64s(&row[..h]));
-        }
-        Params {
-            w1: Array2::from_shape_vec((d, h), w1_rows).expect("d rows of h"),
-            b1: Array1::from_iter(f64s(&b1[..h])),
-            w2: Array2::from_shape_vec((h, k), f64s(&w2[..h * k]).collect())
-                .expect("h rows of k"),
-            b2: Array1::from_iter(f64s(&b2[..k])),
-        }
-    }
-}
-
-kernel! {
     /// `values`, laid out (and padded) like `net`'s parameters, written
     /// into the book's row-major f64 arrays `into` (padding dropped), a row
     /// at a time, compiled with the level's instructions.
@@ -153,12 +128,6 @@ fn write_f64s<F: Float>(to: &mut [f64], from: &[F]) {
     for (t, f) in to.iter_mut().zip(from) {
         *t = f.to_f64();
     }
-}
-
-/// `from`'s numbers as f64.
-#[inline(always)]
-fn f64s<F: Float>(from: &[F]) -> impl Iterator<Item = f64> + '_ {
-    from.iter().map(|v| v.to_f64())
 }
 
 /// Where one parameter lives in a [`FastNet`] (an index into that array).
@@ -296,10 +265,12 @@ impl<F: Float> FastNet<F> {
     }
 
     /// `[w1, b1, w2, b2]`, laid out (and padded) like this network's
-    /// parameters, as the book's f64 arrays (padding dropped): see
-    /// [`params_of`].
+    /// parameters, as the book's f64 arrays (padding dropped).
     fn params_of(&self, values: [&[F]; 4]) -> Params {
-        params_of(self, values)
+        let (d, h, k) = (self.d, self.h, self.k);
+        let mut params = Params::zeros(d, h, k);
+        values_into(self, values, params.slices_mut().map(|(_, v)| v));
+        params
     }
 
     /// Number of parameters (padding not counted).
