@@ -65,8 +65,11 @@ pub(crate) struct EvalScratch<F> {
     pub(super) a1: Aligned<F>,
     pub(super) z1: Aligned<F>,
     pub(super) a2: Vec<F>,
-    /// An f64 evaluation's hidden sums made in f32 ([`Narrow`]).
+    /// An f64 evaluation's hidden sums made in f32 ([`Narrow`]), their
+    /// activations and scores.
     pub(super) narrow: Aligned<f32>,
+    pub(super) narrow_z1: Aligned<f32>,
+    pub(super) narrow_a2: Vec<f32>,
     /// The images [`Narrow`] could not settle, their pixels and labels.
     pub(super) recheck: Vec<u32>,
     pub(super) recheck_x: Vec<u8>,

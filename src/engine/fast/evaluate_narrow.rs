@@ -2,21 +2,22 @@
 //! checked image by image.
 //!
 //! ```text
-//! ã1 = x·W1 + b1 by the f32 kernels (AMX, or twice the lanes of f64), widened to f64
+//! ã1 = x·W1 + b1, z̃1 = h(ã1), ã2 = z̃1·W2 + b2, all by the f32 kernels (AMX, or twice the lanes of f64)
 //! |ã1ⱼ − a1ⱼ| ≤ E1ⱼ = (4d + 32)·2⁻²⁴·Aⱼ + d·m·2⁻¹²⁰,   Aⱼ = |b1ⱼ| + m·Σₚ |W1ₚⱼ|,   m = maxᵥ |x|
-//! |ã2ₖ − a2ₖ| ≤ Dₖ = Σⱼ |W2ⱼₖ|·(L·E1ⱼ + 2⁻⁴⁰) + (8h + 32)·2⁻⁵³·(|b2ₖ| + Σⱼ ζⱼ·|W2ⱼₖ|)
+//! |ã2ₖ − a2ₖ| ≤ Dₖ = Σⱼ |W2ⱼₖ|·(L·E1ⱼ + 2⁻¹⁶) + ((4h + 16)·2⁻²⁴ + (8h + 32)·2⁻⁵³)·Sₖ + (h + 2)·2⁻¹²⁰·(1 + Sₖ)
+//!                  Sₖ = |b2ₖ| + Σⱼ ζⱼ·|W2ⱼₖ|
 //! the answer is a2's  when  max ã2 − second ã2 > 2·maxₖ Dₖ·1.01 + 2⁻⁵⁰·(|max| + |second|)
 //! ```
 //!
-//! x·W1 is nearly all of an evaluation's arithmetic, and f32 does it at
-//! twice the lanes of f64 (or on AMX's integer tiles). The rest — the
-//! activation h (Lipschitz constant L: ¼ for sigmoid, 1 for ReLU) and
-//! z1·W2 + b2 — runs in f64 on the widened sums, with the f64 evaluation's
-//! own kernels. Where the two best scores are further apart than the two
-//! paths can differ, the argmax, and so the answer, is the f64
-//! evaluation's; every other image is evaluated again wholly in f64. The
-//! count is therefore [`super::evaluate::accuracy`]'s in f64, number for
-//! number (tests compare them, near-ties included).
+//! The f32 kernels do an evaluation's arithmetic at twice the lanes of f64
+//! (x·W1, nearly all of it, on AMX's integer tiles where there are some):
+//! x·W1 + b1, the activation h (Lipschitz constant L: ¼ for sigmoid, 1 for
+//! ReLU) and z1·W2 + b2, through the network rounded to f32. Where the two
+//! best scores are further apart than the two paths can differ, the argmax,
+//! and so the answer, is the f64 evaluation's; every other image is
+//! evaluated again wholly in f64. The count is therefore
+//! [`super::evaluate::accuracy`]'s in f64, number for number (tests compare
+//! them, near-ties included).
 //!
 //! The bounds, for d pixels and h hidden units:
 //! - **E1**: either path's sum of d + 1 terms, each product and sum
@@ -30,13 +31,19 @@
 //!   widened to f64: [`amx_reads`]), each within one rounding, 2⁻²⁴·x, of
 //!   what AMX reads: u·Aⱼ more in all, still inside the doubled bound.
 //! - **D**: the activation moves by at most L·E1ⱼ, plus each path's own
-//!   rounding of it (well under 2⁻⁴⁰ absolute: the values are at most 1,
-//!   and a sigmoid cut to 0 below 10⁻³⁰⁰); each path's z1·W2 + b2 errs by
-//!   at most (4h + 16)·2⁻⁵³ of its sum of magnitudes, ζⱼ bounding |z1ⱼ| (1
-//!   for sigmoid, Aⱼ·1.01 + E1ⱼ for ReLU).
+//!   error in it: ReLU none; the sigmoid 1/(1 + e⁻ᵃ), with an exp within a
+//!   few ulps (tested: 3), one addition and one division, errs by well
+//!   under 2⁻²⁰ in f32 (2⁻⁴⁰ in f64), and where it is cut to 0 (below
+//!   2⁻¹²⁶ in f32) by less than that; 2⁻¹⁶ is taken, for room. z1·W2 + b2
+//!   in f32, through W2 and b2 rounded to f32 (one rounding each, relative,
+//!   or 2⁻¹⁵⁰ absolute below 2⁻¹²⁶), errs by at most (h + 3)·2⁻²⁴ of its
+//!   sum of magnitudes Sₖ, ζⱼ bounding |z1ⱼ| (1 for sigmoid, Aⱼ·1.01 + E1ⱼ
+//!   for ReLU), plus (h + 2)·2⁻¹⁵⁰ for terms below f32's normal numbers;
+//!   doubled, for room. The f64 path's own rounding adds (8h + 32)·2⁻⁵³
+//!   of Sₖ.
 //!
 //! A network with a weight that is not finite or not below 2¹⁰⁰, or sums
-//! too large for f32 (Aⱼ ≥ 2¹⁰⁰), is evaluated wholly in f64; so are
+//! too large for f32 (Aⱼ or Sₖ ≥ 2¹⁰⁰), is evaluated wholly in f64; so are
 //! images whose pixel values f32 cannot hold to its full 24 bits (other
 //! than 0, below 2⁻¹²⁶ in magnitude, or from 2¹⁰⁰ up): rounded to f32, a
 //! value of 2⁻¹⁶⁰ becomes 0 whatever weight multiplies it, an error the
@@ -111,14 +118,12 @@ impl Narrow {
         );
         s.recheck.clear();
         let settled = score_settled(
-            net,
+            &self.net,
             &s.narrow[..n * hp],
-            hp,
             labels,
             self.gap,
-            &mut s.a1,
-            &mut s.z1,
-            &mut s.a2,
+            &mut s.narrow_z1,
+            &mut s.narrow_a2,
             &mut s.recheck,
         );
         if s.recheck.is_empty() {
@@ -222,16 +227,21 @@ fn gap<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<f64> {
         Activation::Sigmoid => 0.25,
         Activation::Relu => 1.0,
     };
-    let u = (8 * h + 32) as f64 * 2f64.powi(-53);
+    let u = (4 * h + 16) as f64 * 2f64.powi(-24) + (8 * h + 32) as f64 * 2f64.powi(-53);
+    let tiny = (h + 2) as f64 * 2f64.powi(-120);
     let mut worst = 0.0f64;
     for c in 0..k {
         let (mut moved, mut size) = (0.0, net.b2[c].to_f64().abs());
         for j in 0..h {
             let w = net.w2[j * k + c].to_f64().abs();
-            moved += w * (l * e1[j] + 2f64.powi(-40));
+            moved += w * (l * e1[j] + 2f64.powi(-16));
             size += w * zeta[j];
         }
-        let dc = moved + u * size;
+        // Scores f32 could not hold: wholly in f64.
+        if size.is_nan() || size >= 2f64.powi(100) {
+            return None;
+        }
+        let dc = moved + u * size + tiny * (1.0 + size);
         if dc.is_nan() || dc >= 2f64.powi(100) {
             return None;
         }
@@ -257,34 +267,25 @@ kernel! {
 }
 
 kernel! {
-    /// From the f32 sums `sums` (rows of `hp32`) of the images with
-    /// `labels`: the f64 tail (h, then z1·W2 + b2), and how many are
-    /// settled correct; the images whose two best scores are within `gap`
-    /// go to `recheck` instead.
+    /// From the f32 sums `sums` (rows of hp) of the images with `labels`,
+    /// through the f32 network `net`: the tail (h, then z1·W2 + b2), and
+    /// how many are settled correct; the images whose two best scores are
+    /// within `gap` go to `recheck` instead.
     fn score_settled<F: Float>(
         net: &FastNet<F>,
-        sums: &[f32],
-        hp32: usize,
+        sums: &[F],
         labels: &[u8],
         gap: f64,
-        a1: &mut Aligned<F>,
         z1: &mut Aligned<F>,
         a2: &mut Vec<F>,
         recheck: &mut Vec<u32>,
     ) -> usize {
         let (n, hp, k) = (labels.len(), net.hp, net.k);
-        a1.resize(n * hp, F::ZERO);
         z1.resize(n * hp, F::ZERO);
         a2.resize(n * k, F::ZERO);
-        // Units past h are 0 in both (their weights and bias are padding).
-        let units = hp.min(hp32);
-        for (to, from) in a1.chunks_exact_mut(hp).zip(sums.chunks_exact(hp32)).take(n) {
-            for (t, &f) in to[..units].iter_mut().zip(&from[..units]) {
-                *t = F::from_f64(f as f64);
-            }
-            to[units..].fill(F::ZERO);
-        }
-        activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
+        // Units past h are 0 in the sums (their weights and bias are
+        // padding), and their rows of W2 are 0.
+        activate(net.activation, &sums[..n * hp], &mut z1[..n * hp]);
         net.output_layer().rows(level(), z1, n, a2);
         let mut correct = 0;
         for (i, (row, &t)) in a2[..n * k].chunks_exact(k).zip(labels).enumerate() {

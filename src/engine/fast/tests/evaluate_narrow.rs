@@ -118,10 +118,11 @@ fn near_ties(values: Option<[f64; 256]>) {
 }
 
 /// The f32 sums are within E1 of the f64 ones, unit by unit, image by
-/// image: trained networks, large and tiny weights, ReLU, a split with
-/// its own pixel values.
+/// image, and the f32 scores within D (half the gap) of the f64 scores:
+/// trained networks, large and tiny weights, ReLU, a split with its own
+/// pixel values, the book's float32 images.
 #[test]
-fn the_f32_sums_are_within_the_bound() {
+fn the_f32_sums_and_scores_are_within_the_bounds() {
     let data = Dataset::embedded();
     let split = data.test.take(1000);
     let mut values = [0.0; 256];
@@ -162,6 +163,23 @@ fn the_f32_sums_are_within_the_bound() {
                 );
             }
         }
+        // The scores: the f64 evaluation's tail on its own sums, the f32
+        // one on the f32 sums.
+        let k = net.k;
+        let mut z = Aligned::<f64>::default();
+        z.resize(n * net.hp, 0.0);
+        activate(net.activation, &wide, &mut z);
+        let mut wide_scores = vec![0.0f64; n * k];
+        net.output_layer().rows(level(), &z, n, &mut wide_scores);
+        let (mut z32, mut scores, mut recheck) = (Aligned::default(), Vec::new(), Vec::new());
+        score_settled(&narrow, &sums, t, 0.0, &mut z32, &mut scores, &mut recheck);
+        let d = gap(&net, values).expect("bounds hold") / 2.02;
+        let worst = wide_scores
+            .iter()
+            .zip(&scores)
+            .map(|(&a, &b)| (a - b as f64).abs())
+            .fold(0.0, f64::max);
+        assert!(worst <= d, "net {i}: scores {worst:e} apart > {d:e}");
     }
 }
 
