@@ -18,6 +18,7 @@ use crate::two_layer_net::TwoLayerNet;
 
 use super::choices::GradientMethod;
 use super::fast::evaluate::evaluate;
+use super::fast::layout::copy_changed;
 use super::steps::Engine;
 
 /// Trains a [`TwoLayerNet`] exactly as the book's `train_neuralnet.py` does.
@@ -95,10 +96,7 @@ impl Engine for Reference {
         let mut changed = false;
         for ((_, to), from) in self.net.params.slices_mut().into_iter().zip(values) {
             assert_eq!(to.len(), from.len(), "set_params: other sizes");
-            if to.iter().zip(from).any(|(a, b)| a.to_bits() != b.to_bits()) {
-                to.copy_from_slice(from);
-                changed = true;
-            }
+            changed |= copy_changed(to, from);
         }
         changed
     }

@@ -60,7 +60,7 @@ pub struct FastNet<F> {
 /// bit for bit from what `to` holds; whether one did. Compared without an
 /// early exit, so the comparison runs on vector registers.
 #[inline(always)]
-fn copy_changed<F: Float>(to: &mut [F], from: &[f64]) -> bool {
+pub(crate) fn copy_changed<F: Float>(to: &mut [F], from: &[f64]) -> bool {
     let bits = |v: F| v.to_f64().to_bits();
     let diff = to
         .iter()
