@@ -47,6 +47,19 @@ def test_one_hot_labels_are_float64_rows():
     assert np.array_equal(t_test.argmax(axis=1), labels_test)
 
 
+def test_every_array_is_numpys_own_as_the_books_loader_makes_them():
+    # Allocated by NumPy (which asks Linux for large pages for big arrays,
+    # so the batches' random rows are found faster), not borrowed from Rust.
+    for normalize in (True, False):
+        for one_hot_label in (True, False):
+            (x, t), (x_test, t_test) = manabi.load_mnist(
+                normalize=normalize, flatten=normalize, one_hot_label=one_hot_label
+            )
+            for a in (x, t, x_test, t_test):
+                assert a.flags.owndata and a.base is None, (normalize, one_hot_label, a.dtype)
+                assert a.flags.c_contiguous and a.flags.writeable
+
+
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
