@@ -1,9 +1,9 @@
 //! What every engine offers through the `Engine` trait, checked on both
 //! engines alike: `grads` after `gradient` (and `grads_into`), `set_params`
-//! and `set_params_from`.
+//! and `set_params_from`, `accuracy_of` on images made chunk by chunk.
 
 use manabi::data::{Dataset, gather_batch};
-use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, ImageSource, Precision};
 use manabi::{Params, TwoLayerNet};
 
 fn max_diff(a: &Params, b: &Params) -> f64 {
@@ -196,4 +196,81 @@ fn the_fast_numerical_gradient_reads_the_splits_values() {
 fn pixel_values_keep_zero_for_zero() {
     let split = manabi::data::Split::new(vec![0, 1], vec![3], 1, 2).unwrap();
     let _ = split.with_pixel_values([1.0; 256]);
+}
+
+/// `accuracy_of` on `split`'s images, made by copying them: the accuracy,
+/// and how many times each image was made.
+fn accuracy_made(
+    engine: &mut dyn Engine,
+    split: &manabi::data::Split,
+    values: &[f64; 256],
+    fail_at: Option<usize>,
+) -> (Option<f64>, Vec<usize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let (x, d) = (split.images(), split.pixels_per_image());
+    let made: Vec<AtomicUsize> = (0..split.len()).map(|_| AtomicUsize::new(0)).collect();
+    let make = |first: usize, out: &mut [u8]| {
+        let images = first..first + out.len() / d;
+        if fail_at.is_some_and(|i| images.contains(&i)) {
+            return false;
+        }
+        for i in images {
+            made[i].fetch_add(1, Relaxed);
+        }
+        out.copy_from_slice(&x[first * d..][..out.len()]);
+        true
+    };
+    let source = ImageSource::new(d, split.labels(), values, &make);
+    let accuracy = engine.accuracy_of(&source);
+    (accuracy, made.iter().map(|m| m.load(Relaxed)).collect())
+}
+
+#[test]
+fn accuracy_of_made_images_is_the_splits_and_one_image_not_made_ends_it() {
+    let data = Dataset::embedded();
+    let net = net(11);
+    for values in [std::array::from_fn(|k| k as f64 / 255.0), f32_values()] {
+        // Chunks of several sizes: the whole split, fewer images than a
+        // chunk, none.
+        for split in [data.train.clone(), data.test.take(77), data.test.take(0)] {
+            let split = split.with_pixel_values(values);
+            let mut all: Vec<(String, Box<dyn Engine + Send>)> = engines(&net)
+                .into_iter()
+                .map(|(kind, e)| (format!("{kind:?} f64"), e))
+                .collect();
+            all.push((
+                "Fast f32".into(),
+                engine::new(EngineKind::Fast, Precision::F32, &net),
+            ));
+            for (what, mut engine) in all {
+                let want = engine.accuracy(&split);
+                let (got, made) = accuracy_made(&mut *engine, &split, &values, None);
+                assert_eq!(got, Some(want), "{what}, {} images", split.len());
+                assert!(made.iter().all(|&m| m == 1), "{what}: each image made once");
+                if split.len() > 1 {
+                    let at = Some(split.len() * 2 / 3);
+                    let (got, _) = accuracy_made(&mut *engine, &split, &values, at);
+                    assert_eq!(got, None, "{what}: an image not made");
+                    // And the engine counts as before afterwards.
+                    assert_eq!(engine.accuracy(&split), want, "{what} afterwards");
+                }
+            }
+        }
+    }
+    // With more threads than the two of a team, the pool's threads count.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut engine = engine::new(EngineKind::Fast, Precision::F64, &net);
+        let split = data.train.clone();
+        let values = std::array::from_fn(|k| k as f64 / 255.0);
+        let want = engine.accuracy(&split);
+        let (got, made) = accuracy_made(&mut *engine, &split, &values, None);
+        assert_eq!(got, Some(want));
+        assert!(made.iter().all(|&m| m == 1));
+        let (got, _) = accuracy_made(&mut *engine, &split, &values, Some(4000));
+        assert_eq!(got, None);
+    });
 }

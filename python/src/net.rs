@@ -16,19 +16,19 @@
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use ndarray::{Array1, ArrayView1};
-use numpy::IntoPyArray;
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use manabi::data::Split;
-use manabi::engine::{self, Engine, EngineKind, GradientMethod, Precision};
+use manabi::data::{NUM_CLASSES, Split};
+use manabi::engine::{self, Engine, EngineKind, GradientMethod, ImageSource, Precision};
 use manabi::functions::Target;
 use manabi::{Activation, Params, TwoLayerNet};
 
-use crate::bytes::pool;
+use crate::bytes::{k255, pool};
 use crate::handed::Handed;
-use crate::input::{Images, Pixels, images, labels, with_params};
+use crate::input::{Images, Pixels, f32_scaled, images, labels, with_params};
 
 /// The network's engine, holding the parameters as last handed over.
 struct Inner {
@@ -91,6 +91,58 @@ impl Net {
                 Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.lock())),
             }
         }
+    }
+
+    /// `accuracy` on a whole split of the book's float32 images (each value
+    /// the float32 nearest k/255, in a C-ordered (N, d) array of a
+    /// megabyte or more) and labels 0–9, made into bytes a chunk at a time
+    /// by the threads that count them ([`ImageSource`]): the images are
+    /// read once, and each chunk's bytes are counted while still in the
+    /// cache. `None` for any other arguments, or when a value is not
+    /// k/255: the general path then reads them (and says what is wrong).
+    /// The GIL is held meanwhile, as while any images are read.
+    fn accuracy_made(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyAny>,
+        x: &Bound<'_, PyAny>,
+        t: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<f64>> {
+        let (d, _, k) = self.sizes;
+        let Ok(x) = x.cast::<PyArray2<f32>>() else {
+            return Ok(None);
+        };
+        let Ok(x) = x.try_readonly() else {
+            return Ok(None);
+        };
+        // Row-major only: a Fortran-ordered array is contiguous too.
+        let (n, c_order) = (x.as_array().nrows(), x.is_c_contiguous());
+        let (Ok(v), true) = (x.as_slice(), c_order && x.as_array().ncols() == d) else {
+            return Ok(None);
+        };
+        if n * d < pool::MIN {
+            return Ok(None);
+        }
+        let Ok(t) = labels(t, n, k, false) else {
+            return Ok(None);
+        };
+        let Ok(t) = t
+            .iter()
+            .map(|&l| u8::try_from(l))
+            .collect::<Result<Vec<u8>, _>>()
+        else {
+            return Ok(None);
+        };
+        if t.iter().any(|&l| usize::from(l) >= NUM_CLASSES) {
+            return Ok(None);
+        }
+        let mut guard = self.lock(py);
+        guard.take_params(params, self.sizes)?;
+        let values = f32_scaled().map(f64::from);
+        let make =
+            |first: usize, out: &mut [u8]| k255::matched_here(&v[first * d..][..out.len()], out);
+        let source = ImageSource::new(d, &t, &values, &make);
+        Ok(guard.engine.accuracy_of(&source))
     }
 
     /// Reads the arguments, hands `params` to the engine, and runs `task`
@@ -302,6 +354,9 @@ impl Net {
         x: &Bound<'_, PyAny>,
         t: &Bound<'_, PyAny>,
     ) -> PyResult<f64> {
+        if let Some(accuracy) = self.accuracy_made(py, params, x, t)? {
+            return Ok(accuracy);
+        }
         self.run(py, params, x, t, Task::Accuracy).map(number)
     }
 

@@ -209,6 +209,35 @@ def test_accuracy_on_a_split_given_again_or_changed_in_place(mnist):
     assert changed == theirs.accuracy(xs, ts) < first - 0.2
 
 
+def test_accuracy_on_a_split_of_any_kind_counts_as_the_book(mnist):
+    # A split of the book's float32 images is made into bytes chunk by
+    # chunk while it is counted; anything else takes the general path, also
+    # when the odd value comes after many chunks were counted.
+    (x, t), _ = mnist
+    ours = manabi.train(iters_num=300, progress=False).network
+    theirs = book.TwoLayerNet(784, 50, 10)
+    theirs.params = {k: v.copy() for k, v in ours.params.items()}
+    xs, ts = x[:6000].copy(), t[:6000].copy()
+    first = ours.accuracy(xs, ts)
+    assert first == theirs.accuracy(xs, ts) and first > 0.5
+    odd = xs.copy()
+    odd[5500, 400] = 0.123456  # not k/255: the reference code's arithmetic
+    fortran = np.asfortranarray(xs)
+    whole = np.rint(xs * 255).astype(np.float32)  # the bytes' own values
+    labels = ts.argmax(axis=1).astype(np.uint8)
+    cases = [
+        ("not k/255", odd, ts),
+        ("Fortran order", fortran, ts),
+        ("whole numbers", whole, ts),
+        ("labels 0-9", xs, labels),
+        ("a strided view", xs[::2], ts[::2]),
+    ]
+    for what, xk, tk in cases:
+        with np.errstate(over="ignore"):  # the book's sigmoid on whole numbers
+            assert ours.accuracy(xk, tk) == theirs.accuracy(xk, tk), what
+    assert ours.accuracy(fortran, ts) == first and ours.accuracy(xs, labels) == first
+
+
 def test_gradients_held_or_changed_in_place_are_never_written_again(mnist):
     """A gradient's arrays are written again only once nothing else holds
     them: a held dict, a view, or an array changed in place keeps its own."""

@@ -24,6 +24,7 @@
 
 mod choices;
 mod fast;
+mod image_source;
 mod reference;
 mod steps;
 #[doc(hidden)]
@@ -31,6 +32,7 @@ pub mod testing;
 
 pub use choices::{GradientMethod, Precision};
 pub use fast::evaluate::evaluate;
+pub use image_source::ImageSource;
 pub use reference::Reference;
 pub use steps::Engine;
 

@@ -6,6 +6,7 @@
 //! 2–3. gradient   gradient(method)              ∂L/∂W at W, on (x, t); grads() reads it
 //! 4. update       update_and_loss(η) → L        W ← W − η·∂L/∂W, then L(W) on (x, t)
 //! 5. evaluate     accuracy(split)               #{n : argmax yₙ = tₙ} / N over `split`
+//!                 accuracy_of(source)           the same, images made chunk by chunk
 //!    (between)    set_params(params)            W ← params, the batch kept
 //!                 set_params_from(values)       the same from row-major slices; whether W changed
 //! ```
@@ -19,6 +20,7 @@ use crate::params::Params;
 use crate::two_layer_net::TwoLayerNet;
 
 use super::choices::GradientMethod;
+use super::image_source::ImageSource;
 
 /// The operations the training loop needs, on a network held by the engine.
 ///
@@ -68,6 +70,21 @@ pub trait Engine {
     /// Step 5: the fraction of `split` classified correctly, computed by
     /// [`crate::engine::evaluate`]'s kernels in this engine's precision.
     fn accuracy(&mut self, split: &Split) -> f64;
+    /// Step 5 on images made while they are counted ([`ImageSource`]): the
+    /// accuracy [`Engine::accuracy`] gives on a split of those images, or
+    /// `None` when the source could not make some image's bytes. This
+    /// default makes them all first; the fast engine makes them a chunk at
+    /// a time.
+    fn accuracy_of(&mut self, source: &ImageSource<'_>) -> Option<f64> {
+        let mut bytes = vec![0; source.len() * source.pixels_per_image()];
+        if !source.make(0, &mut bytes) {
+            return None;
+        }
+        let labels = source.labels().to_vec();
+        let split = Split::new(bytes, labels, 1, source.pixels_per_image())
+            .expect("an image source's labels are 0–9 and its bytes one row per label");
+        Some(self.accuracy(&split.with_pixel_values(*source.pixel_values())))
+    }
     /// The network as it is now, in f64.
     fn net(&self) -> TwoLayerNet;
     /// W ← `params`: the network's parameters replaced, the engine, its

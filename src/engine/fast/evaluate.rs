@@ -10,11 +10,13 @@
 //! f32 and each image checked ([`super::evaluate_narrow`]). The images go in chunks to
 //! the threads; a count does not depend on which thread counted what.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 use rayon::prelude::*;
 
 use crate::data::Split;
+use crate::engine::ImageSource;
 use crate::two_layer_net::TwoLayerNet;
 
 use super::batch::scale_for;
@@ -77,6 +79,8 @@ pub(crate) struct EvalScratch<F> {
     pub(super) narrow: Aligned<f32>,
     pub(super) narrow_z1: Aligned<f32>,
     pub(super) narrow_a2: Vec<f32>,
+    /// The bytes of the chunk of made images being counted.
+    pub(super) made: Vec<u8>,
     /// The images [`Narrow`] could not settle, their pixels and labels.
     pub(super) recheck: Vec<u32>,
     pub(super) recheck_x: Vec<u8>,
@@ -98,13 +102,48 @@ pub(crate) fn accuracy_in<F: Float>(
     split: &Split,
     scratch: &mut [EvalScratch<F>; 2],
 ) -> f64 {
-    let n = split.len();
+    let (d, labels) = (split.pixels_per_image(), split.labels());
+    let pixels = Pixels::Bytes(split.images());
+    count_in(net, d, labels, split.pixel_values(), pixels, scratch)
+        .map_or(0.0, |correct| correct as f64 / labels.len().max(1) as f64)
+}
+
+/// [`accuracy_in`] on images `source` makes a chunk at a time, each
+/// thread into a buffer of its own: `None` when it could not make one.
+pub(crate) fn accuracy_of<F: Float>(
+    net: &FastNet<F>,
+    source: &ImageSource<'_>,
+    scratch: &mut [EvalScratch<F>; 2],
+) -> Option<f64> {
+    let (d, labels) = (source.pixels_per_image(), source.labels());
+    let values = Some(source.pixel_values());
+    let correct = count_in(net, d, labels, values, Pixels::Made(source), scratch)?;
+    Some(correct as f64 / labels.len().max(1) as f64)
+}
+
+/// Where an evaluation's images are: bytes in memory, or made chunk by
+/// chunk.
+#[derive(Clone, Copy)]
+enum Pixels<'a> {
+    Bytes(&'a [u8]),
+    Made(&'a ImageSource<'a>),
+}
+
+/// How many of the images (`labels.len()` of `d` pixels, each byte
+/// standing for `values[byte]`, or byte / 255) `net` labels correctly;
+/// `None` when made images could not be.
+fn count_in<F: Float>(
+    net: &FastNet<F>,
+    d: usize,
+    t: &[u8],
+    values: Option<&[f64; 256]>,
+    pixels: Pixels<'_>,
+    scratch: &mut [EvalScratch<F>; 2],
+) -> Option<usize> {
+    let n = t.len();
     if n == 0 {
-        return 0.0;
+        return Some(0);
     }
-    let d = split.pixels_per_image();
-    let (x, t) = (split.images(), split.labels());
-    let values = split.pixel_values();
     // In f64, the hidden sums in f32 where that settles the answer.
     let narrow = Narrow::new(net, values);
     let count = |s: &mut EvalScratch<F>, x: &[u8], t: &[u8]| match &narrow {
@@ -116,10 +155,32 @@ pub(crate) fn accuracy_in<F: Float>(
             count_correct(net, x, t, values, panels, a1, z1, a2)
         }
     };
-    let correct: usize = if rayon::current_num_threads() > 2 {
-        x.par_chunks(EVAL_GRAIN * d)
-            .zip(t.par_chunks(EVAL_GRAIN))
-            .map_init(EvalScratch::default, |s, (x, t)| count(s, x, t))
+    // One made image that could not be ends every thread's work.
+    let failed = AtomicBool::new(false);
+    // The images of a chunk, counted: from memory, or made into `made`.
+    let chunk = |s: &mut EvalScratch<F>, made: &mut Vec<u8>, images: Range<usize>| {
+        let t = &t[images.clone()];
+        match pixels {
+            Pixels::Bytes(x) => Some(count(s, &x[images.start * d..images.end * d], t)),
+            Pixels::Made(source) => {
+                made.resize(images.len() * d, 0);
+                if failed.load(Relaxed) || !source.make(images.start, made) {
+                    failed.store(true, Relaxed);
+                    return None;
+                }
+                Some(count(s, made, t))
+            }
+        }
+    };
+    let chunks = n.div_ceil(EVAL_GRAIN);
+    let images = |c: usize| c * EVAL_GRAIN..((c + 1) * EVAL_GRAIN).min(n);
+    let correct = if rayon::current_num_threads() > 2 {
+        (0..chunks)
+            .into_par_iter()
+            .map_init(
+                || (EvalScratch::default(), Vec::new()),
+                |(s, made), c| chunk(s, made, images(c)),
+            )
             .sum()
     } else {
         // Chunks handed out in turn: a thread that finishes early takes
@@ -128,28 +189,30 @@ pub(crate) fn accuracy_in<F: Float>(
         // chunk's images meanwhile (3 % off an evaluation: the images come
         // from memory, a chunk at a time).
         let next = AtomicUsize::new(0);
-        // The images of the next chunk not yet claimed.
-        let claim = || {
-            let first = next.fetch_add(1, Relaxed) * EVAL_GRAIN;
-            first.min(n)..(first + EVAL_GRAIN).min(n)
-        };
         let work = |s: &mut EvalScratch<F>| {
-            let mut correct = 0;
-            let mut chunk = claim();
-            while !chunk.is_empty() {
-                let after = claim();
-                prefetch(&x[after.start * d..after.end * d]);
-                correct += count(s, &x[chunk.start * d..chunk.end * d], &t[chunk.clone()]);
-                chunk = after;
+            let mut made = std::mem::take(&mut s.made);
+            let mut correct = Some(0);
+            let mut c = next.fetch_add(1, Relaxed);
+            while c < chunks && correct.is_some() {
+                let after = next.fetch_add(1, Relaxed);
+                if let (Pixels::Bytes(x), true) = (pixels, after < chunks) {
+                    let after = images(after);
+                    prefetch(&x[after.start * d..after.end * d]);
+                }
+                correct = correct
+                    .zip(chunk(s, &mut made, images(c)))
+                    .map(|(a, b)| a + b);
+                c = after;
             }
+            s.made = made;
             correct
         };
         let [mine, helpers] = scratch;
-        let (mut first, mut second) = (0, 0);
+        let (mut first, mut second) = (None, None);
         team::join(|| first = work(mine), || second = work(helpers));
-        first + second
+        first.zip(second).map(|(a, b)| a + b)
     };
-    correct as f64 / n as f64
+    correct.filter(|_| !failed.load(Relaxed))
 }
 
 kernel! {

@@ -66,10 +66,11 @@ use crate::params::Params;
 use crate::two_layer_net::TwoLayerNet;
 
 use super::choices::{GradientMethod, Precision};
+use super::image_source::ImageSource;
 use super::steps::Engine;
 use backward::{BackwardScratch, backprop};
 use batch::Batch;
-use evaluate::{EvalScratch, accuracy_in};
+use evaluate::{EvalScratch, accuracy_in, accuracy_of};
 use forward::{Activations, Own, forward_halves};
 use kernels::amx;
 use kernels::float::Float;
@@ -204,6 +205,10 @@ impl<F: Float> Engine for FastEngine<F> {
 
     fn accuracy(&mut self, split: &Split) -> f64 {
         accuracy_in(&self.net, split, &mut self.eval)
+    }
+
+    fn accuracy_of(&mut self, source: &ImageSource<'_>) -> Option<f64> {
+        accuracy_of(&self.net, source, &mut self.eval)
     }
 
     fn net(&self) -> TwoLayerNet {
