@@ -19,6 +19,14 @@ def pair(seed, sizes=(784, 50, 10), std=0.01):
     return ours, theirs
 
 
+def trained_pair():
+    """A network trained 300 iterations, and the book's class with its weights."""
+    ours = manabi.train(iters_num=300, progress=False).network
+    theirs = book.TwoLayerNet(784, 50, 10)
+    theirs.params = {k: v.copy() for k, v in ours.params.items()}
+    return ours, theirs
+
+
 def worst(a, b):
     return max(np.abs(a[k] - b[k]).max() for k in KEYS)
 
@@ -192,10 +200,8 @@ def test_the_loaded_batch_given_again_is_read_as_given(mnist):
 
 def test_accuracy_on_a_split_given_again_or_changed_in_place(mnist):
     (x, t), (x_test, t_test) = mnist
-    ours = manabi.train(iters_num=300, progress=False).network
-    theirs = book.TwoLayerNet(784, 50, 10)
-    theirs.params = {k: v.copy() for k, v in ours.params.items()}
-    # 3,000 images: over a million values, converted in parallel chunks.
+    ours, theirs = trained_pair()
+    # 3,000 images: over a million values, made into bytes chunk by chunk.
     xs, ts = x[:3000].copy(), t[:3000].copy()
     first = ours.accuracy(xs, ts)
     assert first == theirs.accuracy(xs, ts) and first > 0.5
@@ -214,9 +220,7 @@ def test_accuracy_on_a_split_of_any_kind_counts_as_the_book(mnist):
     # chunk while it is counted; anything else takes the general path, also
     # when the odd value comes after many chunks were counted.
     (x, t), _ = mnist
-    ours = manabi.train(iters_num=300, progress=False).network
-    theirs = book.TwoLayerNet(784, 50, 10)
-    theirs.params = {k: v.copy() for k, v in ours.params.items()}
+    ours, theirs = trained_pair()
     xs, ts = x[:6000].copy(), t[:6000].copy()
     first = ours.accuracy(xs, ts)
     assert first == theirs.accuracy(xs, ts) and first > 0.5
