@@ -123,19 +123,9 @@ impl Net {
         if n * d < pool::MIN {
             return Ok(None);
         }
-        let Ok(t) = labels(t, n, k, false) else {
+        let Some(t) = labels(t, n, k, false).ok().and_then(|t| split_labels(&t)) else {
             return Ok(None);
         };
-        let Ok(t) = t
-            .iter()
-            .map(|&l| u8::try_from(l))
-            .collect::<Result<Vec<u8>, _>>()
-        else {
-            return Ok(None);
-        };
-        if t.iter().any(|&l| usize::from(l) >= NUM_CLASSES) {
-            return Ok(None);
-        }
         let mut guard = self.lock(py);
         guard.take_params(params, self.sizes)?;
         let values = f32_scaled().map(f64::from);
@@ -201,13 +191,23 @@ impl Inner {
     }
 }
 
+/// Labels `t` as a split holds them, bytes 0–9; `None` when one is not.
+fn split_labels(t: &[usize]) -> Option<Vec<u8>> {
+    t.iter()
+        .map(|&l| {
+            u8::try_from(l)
+                .ok()
+                .filter(|&l| usize::from(l) < NUM_CLASSES)
+        })
+        .collect()
+}
+
 /// `task` on the images `x` with labels `t`: the fast engine for bytes
 /// (and labels 0–9, which a split holds), the reference code otherwise.
 fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<Answer> {
     let (n, d) = (x.n, x.d);
-    let x = match x.pixels {
-        Pixels::Bytes { bytes, values } if t.iter().all(|&l| l < manabi::data::NUM_CLASSES) => {
-            let labels: Vec<u8> = t.iter().map(|&l| l as u8).collect();
+    let x = match (x.pixels, split_labels(t)) {
+        (Pixels::Bytes { bytes, values }, Some(labels)) => {
             let engine = &mut inner.engine;
             let split = |bytes, labels, values: &[f64; 256]| {
                 Split::new(bytes, labels, 1, d)
@@ -245,7 +245,7 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                 Task::Accuracy => unreachable!("answered above"),
             });
         }
-        pixels => Images {
+        (pixels, _) => Images {
             n,
             d,
             single: x.single,
