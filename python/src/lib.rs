@@ -6,6 +6,7 @@
 //! the arithmetic, which is manabi's library: the binding only converts
 //! and checks.
 
+mod ahead;
 mod bytes;
 mod data;
 mod figures;

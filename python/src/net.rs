@@ -26,6 +26,7 @@ use manabi::engine::{self, Engine, EngineKind, GradientMethod, ImageSource, Prec
 use manabi::functions::Target;
 use manabi::{Activation, Params, TwoLayerNet};
 
+use crate::ahead::Ahead;
 use crate::bytes::{k255, pool};
 use crate::handed::Handed;
 use crate::input::{Images, Pixels, f32_scaled, images, labels, with_params};
@@ -49,6 +50,8 @@ struct Inner {
     /// The arrays of the gradients handed out last, written again once
     /// Python lets go of them.
     handed: Handed,
+    /// The caller's update, once seen, taken ahead at each gradient.
+    ahead: Ahead,
 }
 
 /// A two-layer network's arithmetic: `Net(input_size, hidden_size, output_size)`.
@@ -174,8 +177,13 @@ impl Inner {
         params: &Bound<'_, PyAny>,
         sizes: (usize, usize, usize),
     ) -> PyResult<()> {
-        let engine = &mut self.engine;
-        if with_params(params, sizes, |values| engine.set_params_from(values))? {
+        let (engine, ahead) = (&mut self.engine, &mut self.ahead);
+        let changed = with_params(params, sizes, |values| {
+            ahead.before_taking(&**engine, values);
+            engine.set_params_from(values)
+        })?;
+        ahead.taken(changed);
+        if changed {
             self.net_current = false;
         }
         Ok(())
@@ -235,11 +243,25 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
                 let batch = split(bytes, labels, &values)?;
                 engine.load_batch(&batch, &inner.all);
                 inner.batch = Some(batch);
+                inner.ahead.new_batch();
             }
+            let ahead = &mut inner.ahead;
             return Ok(match task {
-                Task::Loss => Answer::Number(engine.loss()),
+                Task::Loss => Answer::Number(ahead.loss().unwrap_or_else(|| {
+                    let loss = engine.loss();
+                    ahead.keep_loss(loss);
+                    loss
+                })),
+                Task::Gradient(GradientMethod::Backprop) => {
+                    engine.gradient(GradientMethod::Backprop);
+                    if ahead.after_gradient(&mut **engine) {
+                        inner.net_current = false;
+                    }
+                    Answer::InEngine
+                }
                 Task::Gradient(method) => {
                     engine.gradient(method);
+                    ahead.forget();
                     Answer::InEngine
                 }
                 Task::Accuracy => unreachable!("answered above"),
@@ -252,6 +274,10 @@ fn compute(inner: &mut Inner, x: Images, t: &[usize], task: Task) -> PyResult<An
             pixels,
         },
     };
+    if let Task::Gradient(_) = task {
+        // Not the engine's gradient: no update of the caller's to watch.
+        inner.ahead.forget();
+    }
     let matrix = x.to_matrix();
     let labels = Array1::from(t.to_vec());
     let t = Target::Labels(labels.view());
@@ -310,6 +336,7 @@ impl Net {
                 all: Vec::new(),
                 batch: None,
                 handed: Handed::default(),
+                ahead: Ahead::default(),
             }),
         })
     }
