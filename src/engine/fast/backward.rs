@@ -150,13 +150,13 @@ fn weight_gradients<F: Float>(
     let (rows_c, rows_d) = rows_cd.split_at_mut((quarter - e) * hp);
     team::join(
         || {
-            weight_rows(batch, da1, 0, rows_a);
-            weight_rows(batch, da1, 2 * quarter, rows_c);
+            weight_rows(batch, da1, net.h, 0, rows_a);
+            weight_rows(batch, da1, net.h, 2 * quarter, rows_c);
             weight2_gradient(net, n, act, dy, dw2t, w2, b2);
         },
         || {
-            weight_rows(batch, da1, quarter - e, rows_b);
-            weight_rows(batch, da1, 3 * quarter - e, rows_d);
+            weight_rows(batch, da1, net.h, quarter - e, rows_b);
+            weight_rows(batch, da1, net.h, 3 * quarter - e, rows_d);
             bias1_gradient(da1, b1);
         },
     );
@@ -207,10 +207,11 @@ kernel! {
 }
 
 kernel! {
-    /// Rows `first..` of ∂L/∂W1 = xᵀ·da1.
-    fn weight_rows<F: Float>(batch: &Batch, da1: &[F], first: usize, rows: &mut [F]) {
+    /// Rows `first..` of ∂L/∂W1 = xᵀ·da1, for a network of `h` hidden
+    /// units.
+    fn weight_rows<F: Float>(batch: &Batch, da1: &[F], h: usize, first: usize, rows: &mut [F]) {
         let scale = batch.scale::<F>();
-        xt_delta(level(), &batch.pixels, batch.n, batch.d, da1, &scale, first, rows);
+        xt_delta(level(), &batch.pixels, batch.n, batch.d, da1, h, &scale, first, rows);
     }
 }
 

@@ -259,7 +259,7 @@ kernel! {
             list_and_sum(net, x, &labels[..n], panels, &scale, values.is_none(), a1);
         } else {
             assert!(panels.n() == n && panels.d() == net.d, "forward_again: another batch");
-            x_w1(level(), net.w1(), &net.b1, net.d, hp, x, panels, &scale, a1);
+            x_w1(level(), net.w1(), &net.b1, net.d, hp, net.h, x, panels, &scale, a1);
         }
         activate(net.activation, &a1[..n * hp], &mut z1[..n * hp]);
         net.output_layer().rows(level(), z1, n, y);
@@ -313,6 +313,7 @@ pub(crate) fn list_and_sum<F: Float, L: Copy + Into<usize>>(
         &net.b1,
         net.d,
         net.hp,
+        net.h,
         x,
         panels,
         scale,

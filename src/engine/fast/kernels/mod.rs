@@ -249,6 +249,27 @@ pub(crate) fn even_tiles(regs: usize, most: usize) -> impl Iterator<Item = (usiz
     })
 }
 
+/// Whether the last of the registers of V holding `hp` units, of which the
+/// first `h` are the network's (the rest zero padding, less than one
+/// register), is taken at half its width: a 512-bit register at most half
+/// of which is live. Some processors (AMD Zen 4) run a 512-bit
+/// multiply-add as two 256-bit halves, so a half that holds only padding
+/// costs as much as a live one; elsewhere the narrower register costs the
+/// same. The live units' sums are the same either way: the same fused
+/// multiply-adds in the same order.
+///
+/// ```text
+/// f32, h = 50: hp = 64 = 4 × 16 lanes, 2 live in the last  →  3 × 16 + 8
+/// f64, h = 50: hp = 56 = 7 × 8 lanes,  2 live in the last  →  6 × 8 + 4
+/// ```
+#[inline(always)]
+pub(crate) fn half_tail<F: Copy, V: vector::Vector<F>>(hp: usize, h: usize) -> bool {
+    cfg!(target_arch = "x86_64")
+        && V::N * std::mem::size_of::<F>() == 64
+        && hp >= V::N
+        && h + V::N / 2 <= hp
+}
+
 /// `$tile!(R)` for the register count `$r`, 1 to 13, known only at run
 /// time: each count is a tile compiled of its own (its sums in R
 /// registers), and this picks it. `$tile` is a macro in scope where this is

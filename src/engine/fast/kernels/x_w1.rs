@@ -25,11 +25,12 @@
 use super::float::Float;
 use super::panel::{GROUP, Panels};
 use super::vector::Vector;
-use super::{Level, even_tiles, with_registers};
+use super::{Level, even_tiles, half_tail, with_registers};
 
 /// a1 = x·W1 + b1 for the `n` images in `x` (rows of `d` bytes), whose
 /// lit pixels `panels` lists, at kernel level `level`; W1 is `d` rows of
-/// `hp` numbers, and `a1` gets `n` rows of `hp`.
+/// `hp` numbers, the first `h` of them the network's units (the rest zero
+/// padding), and `a1` gets `n` rows of `hp`.
 ///
 /// Block by block, every group of images through each block of pixels
 /// (see [`Panels`]); within a group, tiles of hidden units as wide as the
@@ -42,6 +43,7 @@ pub(crate) fn x_w1<F: Float>(
     b1: &[F],
     d: usize,
     hp: usize,
+    h: usize,
     x: &[u8],
     panels: &Panels,
     scale: &[F; 256],
@@ -52,7 +54,8 @@ pub(crate) fn x_w1<F: Float>(
         "{level:?} kernels on a processor without them"
     );
     let n = panels.n();
-    let w = W1 { w: w1, d, hp };
+    assert!(h <= hp, "x_w1: {h} units in rows of {hp}");
+    let w = W1 { w: w1, d, hp, h };
     assert!(panels.d() == d && x.len() >= n * d && a1.len() >= n * hp && b1.len() >= hp);
     // The running sums wait in a1 between blocks: they start at zero,
     // and b1 is added once every pixel is in (the book's x·W1 + b1).
@@ -85,12 +88,14 @@ const SINGLE: usize = 13;
 /// the multiply-add units idle part of the time.
 const PAIR: usize = 7;
 
-/// W1 as the tiles read it: `d` rows of `hp` numbers.
+/// W1 as the tiles read it: `d` rows of `hp` numbers, the first `h` of
+/// each the network's units.
 #[derive(Clone, Copy)]
 struct W1<'a, F> {
     w: &'a [F],
     d: usize,
     hp: usize,
+    h: usize,
 }
 
 impl<F: Float> W1<'_, F> {
@@ -238,23 +243,42 @@ impl<F: Float> W1<'_, F> {
         assert!(images.iter().all(|&s| (s as usize) < rows) && a1.len() >= rows * hp);
         assert!(self.w.len() >= d * hp && hp.is_multiple_of(V::N) && images.len() <= GROUP);
         if let Ok(group) = <&[u32; GROUP]>::try_from(images) {
+            // Whole registers of V, R at a time while they fit, then what
+            // is left (1 to R − 1); the last register at half width with
+            // the last tile where only its first half is live (see
+            // `half_tail`).
+            let tail = half_tail::<F, V>(hp, self.h);
+            let whole = hp / V::N - usize::from(tail);
             let mut lane = 0;
-            while lane < hp {
-                // R registers while they fit, then what is left (1 to R − 1).
-                let r = ((hp - lane) / V::N).min(R);
+            loop {
+                let left = whole - lane / V::N;
+                let r = left.min(R);
+                let last = r == left;
                 macro_rules! tile {
                     ($r:tt) => {
                         // SAFETY: the tiles read the rows `images` of x,
-                        // pixels below d, and units lane..lane + r·V::N ≤ hp
+                        // pixels below d, and units lane..lane + r·V::N
+                        // (and a half register more, with the tail) ≤ hp
                         // of W1 and of a1's rows `images`, all inside the
                         // slices (asserted above); the level is supported
                         // (asserted in `x_w1`), so the processor has V's
-                        // instructions.
+                        // instructions (and the half register's).
                         unsafe {
+                            #[cfg(target_arch = "x86_64")]
+                            if last && tail {
+                                self.hidden_tile::<V, F::Ymm, GROUP, $r, 0, true>(
+                                    x, group, lit, scale, lane, a1,
+                                );
+                                break;
+                            }
                             if hp == 64 {
-                                self.hidden_tile::<V, GROUP, $r, 64>(x, group, lit, scale, lane, a1)
+                                self.hidden_tile::<V, V, GROUP, $r, 64, false>(
+                                    x, group, lit, scale, lane, a1,
+                                )
                             } else {
-                                self.hidden_tile::<V, GROUP, $r, 0>(x, group, lit, scale, lane, a1)
+                                self.hidden_tile::<V, V, GROUP, $r, 0, false>(
+                                    x, group, lit, scale, lane, a1,
+                                )
                             }
                         }
                     };
@@ -263,9 +287,13 @@ impl<F: Float> W1<'_, F> {
                     _ if r == R => tile!(R),
                     3 => tile!(3),
                     2 => tile!(2),
-                    _ => tile!(1),
+                    1 => tile!(1),
+                    _ => tile!(0),
                 }
                 lane += r * V::N;
+                if last {
+                    break;
+                }
             }
             return;
         }
@@ -277,7 +305,9 @@ impl<F: Float> W1<'_, F> {
                 macro_rules! tile {
                     ($r:tt) => {
                         // SAFETY: as above, for the row `s` (in `images`).
-                        unsafe { self.hidden_tile::<V, 1, $r, 0>(x, &[s], lit, scale, lane, a1) }
+                        unsafe {
+                            self.hidden_tile::<V, V, 1, $r, 0, false>(x, &[s], lit, scale, lane, a1)
+                        }
                     };
                 }
                 with_registers!(r, tile);
@@ -287,16 +317,26 @@ impl<F: Float> W1<'_, F> {
 
     /// Units `lane..lane + R·V::N` of a1 for the G `images`, over the
     /// pixels `lit` of one block: G × R registers of running sums, taken
-    /// from a1 and put back, one row of W1 loaded per pixel and used G times.
+    /// from a1 and put back, one row of W1 loaded per pixel and used G
+    /// times. With `TAIL`, also the units of one register of T after them
+    /// (G more sums).
     ///
     /// # Safety
-    /// Rows `images` of x and of a1, units up to `lane + R·V::N` and the
-    /// rows `lit` of W1 must be in bounds (see `hidden_group`), and the
-    /// processor must have V's instructions. `HP`, when not 0, is hp
+    /// Rows `images` of x and of a1, units up to `lane + R·V::N` (`+ T::N`
+    /// with `TAIL`) and the rows `lit` of W1 must be in bounds (see
+    /// `hidden_group`), and the processor must have V's instructions (and
+    /// T's). `HP`, when not 0, is hp
     /// (64: the book's 50 units in f32), known when compiling: a row of W1
     /// is then found by a shift instead of a multiply.
     #[inline(always)]
-    unsafe fn hidden_tile<V: Vector<F>, const G: usize, const R: usize, const HP: usize>(
+    unsafe fn hidden_tile<
+        V: Vector<F>,
+        T: Vector<F>,
+        const G: usize,
+        const R: usize,
+        const HP: usize,
+        const TAIL: bool,
+    >(
         &self,
         x: &[u8],
         images: &[u32; G],
@@ -316,10 +356,15 @@ impl<F: Float> W1<'_, F> {
             let mut rows = [xp; G];
             let zero = V::splat(F::ZERO);
             let mut acc = [[zero; R]; G];
+            let end = lane + R * V::N;
+            let mut tail = [T::splat(F::ZERO); G];
             for q in 0..G {
                 rows[q] = xp.add(images[q] as usize * d);
                 for r in 0..R {
                     acc[q][r] = V::load(ap.add(images[q] as usize * hp + lane + r * V::N));
+                }
+                if TAIL {
+                    tail[q] = T::load(ap.add(images[q] as usize * hp + end));
                 }
             }
             for &i in lit {
@@ -333,16 +378,28 @@ impl<F: Float> W1<'_, F> {
                 for r in 0..R {
                     w[r] = V::load(wp.add(i * hp + lane + r * V::N));
                 }
+                let wt = if TAIL {
+                    T::load(wp.add(i * hp + end))
+                } else {
+                    T::splat(F::ZERO)
+                };
                 for q in 0..G {
-                    let v = V::splat(scale[*rows[q].add(i) as usize]);
+                    let value = scale[*rows[q].add(i) as usize];
+                    let v = V::splat(value);
                     for r in 0..R {
                         acc[q][r] = V::fmadd(v, w[r], acc[q][r]);
+                    }
+                    if TAIL {
+                        tail[q] = T::fmadd(T::splat(value), wt, tail[q]);
                     }
                 }
             }
             for q in 0..G {
                 for r in 0..R {
                     acc[q][r].store(ap.add(images[q] as usize * hp + lane + r * V::N));
+                }
+                if TAIL {
+                    tail[q].store(ap.add(images[q] as usize * hp + end));
                 }
             }
         }

@@ -15,12 +15,15 @@
 use super::float::Float;
 use super::sample_lists::sample_lists_for;
 use super::vector::Vector;
-use super::{Level, even_tiles, with_registers};
+use super::{Level, even_tiles, half_tail, with_registers};
 
 /// Rows `first..first + rows.len() / hp` of ∂L/∂W1 = xᵀ·da1, at kernel level
 /// `level`: for each pixel the sum over samples, in sample order, of its
 /// value times the sample's da1. `x` holds `n` images of `d` bytes; `da1`
-/// their `n` rows of `hp`.
+/// their `n` rows of `hp`, the first `h` of each the network's units (the
+/// rest zero padding). A last register at half width (see `half_tail`)
+/// leaves the units after it as they are: the padding of a gradient,
+/// zero.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn xt_delta<F: Float>(
@@ -29,6 +32,7 @@ pub(crate) fn xt_delta<F: Float>(
     n: usize,
     d: usize,
     da1: &[F],
+    h: usize,
     scale: &[F; 256],
     first: usize,
     rows: &mut [F],
@@ -43,14 +47,16 @@ pub(crate) fn xt_delta<F: Float>(
         // them), over the samples that light that pixel itself (measured:
         // 1.2–1.3× faster there, and slower with AVX2).
         #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => {
-            weight_tiles_v::<F, F::Zmm, PIXELS, 4>(level, x, n, d, da1, scale, first, rows)
-        }
+        Level::Avx512 => weight_tiles_v::<F, F::Zmm, F::Ymm, PIXELS, 4>(
+            level, x, n, d, da1, h, scale, first, rows,
+        ),
         #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => {
-            weight_tiles_v::<F, F::Ymm, PIXELS, 3>(level, x, n, d, da1, scale, first, rows)
-        }
-        _ => weight_tiles_v::<F, F::Xmm, 1, SINGLE>(level, x, n, d, da1, scale, first, rows),
+        Level::Avx2 => weight_tiles_v::<F, F::Ymm, F::Ymm, PIXELS, 3>(
+            level, x, n, d, da1, h, scale, first, rows,
+        ),
+        _ => weight_tiles_v::<F, F::Xmm, F::Xmm, 1, SINGLE>(
+            level, x, n, d, da1, h, scale, first, rows,
+        ),
     }
 }
 
@@ -64,15 +70,17 @@ const SINGLE: usize = 13;
 pub(super) const PIXELS: usize = 4;
 
 /// ∂L/∂W1 rows with vector registers: tiles of P pixels (each group of P
-/// over the samples that light one of them) × up to R registers.
+/// over the samples that light one of them) × up to R registers of V, the
+/// last one a register of T (half of V) where `half_tail` says so.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
+fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R: usize>(
     level: Level,
     x: &[u8],
     n: usize,
     d: usize,
     da1: &[F],
+    h: usize,
     scale: &[F; 256],
     first: usize,
     rows: &mut [F],
@@ -94,9 +102,16 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
     lists.resize(groups * (n + 1) + 16, 0);
     sample_lists_for::<P>(level, x, n, d, first, groups, &mut lists);
     // The registers of hidden units in as few tiles of at most R as can
-    // be, as even as can be (16 → 8 + 8, 7 → 4 + 3).
-    for (first_register, r) in even_tiles(hp / V::N, R) {
+    // be, as even as can be (16 → 8 + 8, 7 → 4 + 3); a half register
+    // goes with the last tile.
+    let tail = T::N * 2 == V::N && half_tail::<F, V>(hp, h);
+    let whole = hp / V::N - usize::from(tail);
+    // (The half register alone, when it is all there is.)
+    let tiles = || even_tiles(whole, R).chain((whole == 0).then_some((0, 0)));
+    let count = tiles().count();
+    for (t, (first_register, r)) in tiles().enumerate() {
         let lane = first_register * V::N;
+        let tail = tail && t + 1 == count;
         let mut p = 0;
         while p < pixels {
             let group = p + P <= pixels;
@@ -109,14 +124,16 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
                     // level is supported (asserted in `xt_delta`), so the
                     // processor has V's instructions.
                     unsafe {
-                        if group {
-                            let list = &lists[p / P * (n + 1)..];
-                            let lit = &list[1..][..list[0] as usize];
-                            weight_tile::<F, V, P, $r, true>(
+                        let list = &lists[p / P * (n + 1)..];
+                        let lit = &list[1..][..list[0] as usize];
+                        match (group, tail) {
+                            (true, false) => weight_tile::<F, V, T, P, $r, true, false>(
                                 x, n, d, da1, scale, i0, lane, out, lit,
-                            )
-                        } else {
-                            weight_tile::<F, V, 1, $r, false>(
+                            ),
+                            (true, true) => weight_tile::<F, V, T, P, $r, true, true>(
+                                x, n, d, da1, scale, i0, lane, out, lit,
+                            ),
+                            (false, false) => weight_tile::<F, V, T, 1, $r, false, false>(
                                 x,
                                 n,
                                 d,
@@ -126,12 +143,27 @@ fn weight_tiles_v<F: Float, V: Vector<F>, const P: usize, const R: usize>(
                                 lane,
                                 out,
                                 &[],
-                            )
+                            ),
+                            (false, true) => weight_tile::<F, V, T, 1, $r, false, true>(
+                                x,
+                                n,
+                                d,
+                                da1,
+                                scale,
+                                i0,
+                                lane,
+                                out,
+                                &[],
+                            ),
                         }
                     }
                 };
             }
-            with_registers!(r, tile);
+            if r == 0 {
+                tile!(0);
+            } else {
+                with_registers!(r, tile);
+            }
             p += if group { P } else { 1 };
         }
     }
@@ -145,22 +177,25 @@ thread_local! {
 
 /// Units `lane..lane + R·V::N` of the ∂L/∂W1 rows of pixels `i0..i0 + P`:
 /// P × R registers of running sums, one row of da1 loaded per sample and
-/// used P times. LISTED: over the samples `lit` (those lighting one of the
-/// pixels); otherwise over all n, skipping those that light none.
+/// used P times; with TAIL, also the units of one register of T after them.
+/// LISTED: over the samples `lit` (those lighting one of the pixels);
+/// otherwise over all n, skipping those that light none.
 ///
 /// # Safety
-/// Pixels `i0..i0 + P` of the `n` images, units up to `lane + R·V::N` of
-/// `da1`'s n rows and of `out`'s P rows must be in bounds, every sample in
-/// `lit` below n (see `weight_tiles_v`), and the processor must have V's
-/// instructions.
+/// Pixels `i0..i0 + P` of the `n` images, units up to `lane + R·V::N` (`+
+/// T::N` with TAIL) of `da1`'s n rows and of `out`'s P rows must be in
+/// bounds, every sample in `lit` below n (see `weight_tiles_v`), and the
+/// processor must have V's instructions (and T's).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn weight_tile<
     F: Float,
     V: Vector<F>,
+    T: Vector<F>,
     const P: usize,
     const R: usize,
     const LISTED: bool,
+    const TAIL: bool,
 >(
     x: &[u8],
     n: usize,
@@ -179,6 +214,8 @@ unsafe fn weight_tile<
     unsafe {
         let zero = V::splat(F::ZERO);
         let mut acc = [[zero; R]; P];
+        let end = lane + R * V::N;
+        let mut tail = [T::splat(F::ZERO); P];
         // One sample's terms (a macro, not a closure: a closure would be
         // compiled without the kernel's instructions).
         macro_rules! add_sample {
@@ -188,10 +225,19 @@ unsafe fn weight_tile<
                 for r in 0..R {
                     g[r] = V::load(gp.add(s * hp + lane + r * V::N));
                 }
+                let gt = if TAIL {
+                    T::load(gp.add(s * hp + end))
+                } else {
+                    T::splat(F::ZERO)
+                };
                 for p in 0..P {
-                    let v = V::splat(scale[bytes[p] as usize]);
+                    let value = scale[bytes[p] as usize];
+                    let v = V::splat(value);
                     for r in 0..R {
                         acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
+                    }
+                    if TAIL {
+                        tail[p] = T::fmadd(T::splat(value), gt, tail[p]);
                     }
                 }
             };
@@ -212,6 +258,9 @@ unsafe fn weight_tile<
         for p in 0..P {
             for r in 0..R {
                 acc[p][r].store(op.add(p * hp + lane + r * V::N));
+            }
+            if TAIL {
+                tail[p].store(op.add(p * hp + end));
             }
         }
     }

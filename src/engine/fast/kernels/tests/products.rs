@@ -51,7 +51,7 @@ fn tiled_products_match<F: Float>(level: Level, n: usize, h: usize, pad_bytes: u
     // are whole groups and images alone.
     let mut panels = Panels::default();
     panels.build(level, &x, &[] as &[u8], n, d, 5);
-    x_w1(level, &w1, &b1, d, hp, &x, &panels, &scale, &mut a1);
+    x_w1(level, &w1, &b1, d, hp, h, &x, &panels, &scale, &mut a1);
     for s in 0..n {
         for j in 0..h {
             let mut want = F::ZERO;
@@ -65,11 +65,15 @@ fn tiled_products_match<F: Float>(level: Level, n: usize, h: usize, pad_bytes: u
             assert_eq!(got, want, "{level:?} {} h {h} sample {s} unit {j}", F::NAME);
         }
     }
+    // The padding units of da1 are zero, as the engine's are.
     let da1: Vec<F> = (0..n * hp)
-        .map(|_| F::from_f64(rng.standard_normal()))
+        .map(|e| {
+            let v = rng.standard_normal();
+            F::from_f64(if e % hp < h { v } else { 0.0 })
+        })
         .collect();
     let mut dw1 = vec![F::ZERO; d * hp];
-    xt_delta(level, &x, n, d, &da1, &scale, 0, &mut dw1);
+    xt_delta(level, &x, n, d, &da1, h, &scale, 0, &mut dw1);
     for i in 0..d {
         for j in 0..hp {
             let mut want = F::ZERO;
