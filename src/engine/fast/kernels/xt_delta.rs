@@ -124,8 +124,12 @@ fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R:
                     // level is supported (asserted in `xt_delta`), so the
                     // processor has V's instructions.
                     unsafe {
-                        let list = &lists[p / P * (n + 1)..];
-                        let lit = &list[1..][..list[0] as usize];
+                        let lit: &[u32] = if group {
+                            let list = &lists[p / P * (n + 1)..];
+                            &list[1..][..list[0] as usize]
+                        } else {
+                            &[]
+                        };
                         match (group, tail) {
                             (true, false) => weight_tile::<F, V, T, P, $r, true, false>(
                                 x, n, d, da1, scale, i0, lane, out, lit,
