@@ -159,16 +159,31 @@ if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f "%e %M"); fi
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
-run_once() { # name command → appends "name seconds rss_kib"
-  local name=$1 cmd=$2 out
+run_once() { # name command → appends "name seconds rss_kib"; a failed run ends the benchmark, saying which
+  local name=$1 cmd=$2 out log
+  log=$(mktemp)
   if [ ${#timer[@]} -gt 0 ]; then
-    out=$( { "${timer[@]}" bash -c "$cmd" > /dev/null; } 2>&1 | tail -n 1 )
+    if ! "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log"; then
+      echo "bench.sh: $name failed: $cmd" >&2
+      tail -n 5 "$log" >&2
+      rm -f "$log" "$log.time"
+      exit 1
+    fi
+    out=$(tail -n 1 "$log.time")
     echo "$name|${out% *}|${out#* }" >> "$results"
   else
     local t0 t1
-    t0=$(date +%s.%N); bash -c "$cmd" > /dev/null; t1=$(date +%s.%N)
+    t0=$(date +%s.%N)
+    if ! bash -c "$cmd" > /dev/null 2> "$log"; then
+      echo "bench.sh: $name failed: $cmd" >&2
+      tail -n 5 "$log" >&2
+      rm -f "$log"
+      exit 1
+    fi
+    t1=$(date +%s.%N)
     echo "$name|$(echo "$t1 - $t0" | bc)|?" >> "$results"
   fi
+  rm -f "$log" "$log.time"
 }
 
 echo "warm-up…" >&2
