@@ -117,27 +117,22 @@ fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R:
             let group = p + P <= pixels;
             let (i0, out) = (first + p, &mut rows[p * hp..]);
             macro_rules! tile {
-                ($r:tt) => {
+                ($r:tt, $tail:tt) => {
                     // SAFETY: pixels i0.. (PIXELS of them, or 1) are below
                     // first + pixels ≤ d, rows p.. of `rows` hold them,
-                    // units up to lane + r·V::N ≤ hp (asserted above); the
-                    // level is supported (asserted in `xt_delta`), so the
-                    // processor has V's instructions.
+                    // units up to lane + r·V::N (and the half register,
+                    // with the tail) ≤ hp (asserted above); the level is
+                    // supported (asserted in `xt_delta`), so the processor
+                    // has V's instructions (and T's).
                     unsafe {
-                        let lit: &[u32] = if group {
+                        if group {
                             let list = &lists[p / P * (n + 1)..];
-                            &list[1..][..list[0] as usize]
+                            let lit = &list[1..][..list[0] as usize];
+                            weight_tile::<F, V, T, P, $r, true, $tail>(
+                                x, n, d, da1, scale, i0, lane, out, lit,
+                            )
                         } else {
-                            &[]
-                        };
-                        match (group, tail) {
-                            (true, false) => weight_tile::<F, V, T, P, $r, true, false>(
-                                x, n, d, da1, scale, i0, lane, out, lit,
-                            ),
-                            (true, true) => weight_tile::<F, V, T, P, $r, true, true>(
-                                x, n, d, da1, scale, i0, lane, out, lit,
-                            ),
-                            (false, false) => weight_tile::<F, V, T, 1, $r, false, false>(
+                            weight_tile::<F, V, T, 1, $r, false, $tail>(
                                 x,
                                 n,
                                 d,
@@ -147,26 +142,25 @@ fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R:
                                 lane,
                                 out,
                                 &[],
-                            ),
-                            (false, true) => weight_tile::<F, V, T, 1, $r, false, true>(
-                                x,
-                                n,
-                                d,
-                                da1,
-                                scale,
-                                i0,
-                                lane,
-                                out,
-                                &[],
-                            ),
+                            )
                         }
                     }
                 };
             }
-            if r == 0 {
-                tile!(0);
-            } else {
-                with_registers!(r, tile);
+            macro_rules! whole {
+                ($r:tt) => {
+                    tile!($r, false)
+                };
+            }
+            macro_rules! halved {
+                ($r:tt) => {
+                    tile!($r, true)
+                };
+            }
+            match (r, tail) {
+                (0, _) => tile!(0, true),
+                (_, false) => with_registers!(r, whole),
+                (_, true) => with_registers!(r, halved),
             }
             p += if group { P } else { 1 };
         }
