@@ -250,6 +250,21 @@ impl<F: Float> W1<'_, F> {
             let tail = half_tail::<F, V>(hp, self.h);
             let whole = hp / V::N - usize::from(tail);
             let mut lane = 0;
+            // The tile with the half register T, or none, and hp known when
+            // compiling where it is the book's 64.
+            macro_rules! by_width {
+                ($t:ty, $r:tt, $tail:tt) => {
+                    if hp == 64 {
+                        self.hidden_tile::<V, $t, GROUP, $r, 64, $tail>(
+                            x, group, lit, scale, lane, a1,
+                        )
+                    } else {
+                        self.hidden_tile::<V, $t, GROUP, $r, 0, $tail>(
+                            x, group, lit, scale, lane, a1,
+                        )
+                    }
+                };
+            }
             loop {
                 let left = whole - lane / V::N;
                 let r = left.min(R);
@@ -266,20 +281,10 @@ impl<F: Float> W1<'_, F> {
                         unsafe {
                             #[cfg(target_arch = "x86_64")]
                             if last && tail {
-                                self.hidden_tile::<V, F::Ymm, GROUP, $r, 0, true>(
-                                    x, group, lit, scale, lane, a1,
-                                );
+                                by_width!(F::Ymm, $r, true);
                                 break;
                             }
-                            if hp == 64 {
-                                self.hidden_tile::<V, V, GROUP, $r, 64, false>(
-                                    x, group, lit, scale, lane, a1,
-                                )
-                            } else {
-                                self.hidden_tile::<V, V, GROUP, $r, 0, false>(
-                                    x, group, lit, scale, lane, a1,
-                                )
-                            }
+                            by_width!(V, $r, false)
                         }
                     };
                 }
