@@ -112,7 +112,7 @@ impl<F: Float> W1<'_, F> {
         let (n, d, hp) = (panels.n(), self.d, self.hp);
         let groups = n.div_ceil(panels.group_size());
         let regs = hp / V::N;
-        let pairs = if panels.group_size() == 1 && regs <= PAIR {
+        let pairs = if panels.group_size() == 1 && (1..=PAIR).contains(&regs) {
             n / 2
         } else {
             0
@@ -160,8 +160,14 @@ impl<F: Float> W1<'_, F> {
     /// both have pixels left, then the longer alone. Each sum adds its own
     /// image's terms in pixel order, as a one-image tile does.
     ///
+    /// hp is R·V::N, known when compiling: a row of W1 is found without a
+    /// multiply by a number held in a register, and the walk keeps every
+    /// pointer it needs in registers (with hp in one too, the compiler ran
+    /// out of them and read W1's address back from the stack before each
+    /// multiply-add).
+    ///
     /// # Safety
-    /// Rows `images` of x and of a1, units up to R·V::N ≤ hp and the rows
+    /// Rows `images` of x and of a1, units up to R·V::N = hp and the rows
     /// `lit` of W1 must be in bounds, every pixel in `lit` lit in its image,
     /// and the processor must have V's instructions.
     #[inline(always)]
@@ -173,7 +179,8 @@ impl<F: Float> W1<'_, F> {
         scale: &[F; 256],
         a1: &mut [F],
     ) {
-        let (d, hp, wp) = (self.d, self.hp, self.w.as_ptr());
+        let hp = R * V::N;
+        let (d, wp) = (self.d, self.w.as_ptr());
         let [(i0, j0), (i1, j1)] = images.map(|s| (s as usize * d, s as usize * hp));
         // SAFETY: (the whole body) the caller's; each index below stays in the
         // bounds it promises.
@@ -187,11 +194,11 @@ impl<F: Float> W1<'_, F> {
                 b[r] = V::load(pb.add(r * V::N));
             }
             let both = lit[0].len().min(lit[1].len());
-            for k in 0..both {
-                let (i, j) = (
-                    *lit[0].get_unchecked(k) as usize,
-                    *lit[1].get_unchecked(k) as usize,
-                );
+            let (mut p, mut q) = (lit[0].as_ptr(), lit[1].as_ptr());
+            let end = p.add(both);
+            while p != end {
+                let (i, j) = (*p as usize, *q as usize);
+                (p, q) = (p.add(1), q.add(1));
                 let u = V::splat(scale[*xa.add(i) as usize]);
                 let v = V::splat(scale[*xb.add(j) as usize]);
                 let (wi, wj) = (wp.add(i * hp), wp.add(j * hp));
