@@ -379,13 +379,14 @@ impl<F: Float> W1<'_, F> {
                     tail[q] = T::load(ap.add(images[q] as usize * hp + end));
                 }
             }
+            // A group lists a pixel lit in any of its images, so an image
+            // may add a zero: that changes no sum (a sum that is zero is
+            // +0, and +0 plus ±0 is +0), as in the book's dense product,
+            // which adds every pixel's. (Testing each pixel of one image's
+            // list for a zero, as this loop did, made f64 x·W1 with AVX2
+            // 13 % slower.)
             for &i in lit {
                 let i = i as usize;
-                // A group lists a pixel lit in any of its images; one image
-                // alone skips its own zeros, as the plain sum does.
-                if G == 1 && *rows[0].add(i) == 0 {
-                    continue;
-                }
                 let mut w = [zero; R];
                 for r in 0..R {
                     w[r] = V::load(wp.add(i * hp + lane + r * V::N));
