@@ -162,24 +162,20 @@ trap 'rm -f "$results"' EXIT
 run_once() { # name command → appends "name seconds rss_kib"; a failed run ends the benchmark, saying which
   local name=$1 cmd=$2 out log
   log=$(mktemp)
+  failed() {
+    echo "bench.sh: $name failed: $cmd" >&2
+    tail -n 5 "$log" >&2
+    rm -f "$log" "$log.time"
+    exit 1
+  }
   if [ ${#timer[@]} -gt 0 ]; then
-    if ! "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log"; then
-      echo "bench.sh: $name failed: $cmd" >&2
-      tail -n 5 "$log" >&2
-      rm -f "$log" "$log.time"
-      exit 1
-    fi
+    "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log" || failed
     out=$(tail -n 1 "$log.time")
     echo "$name|${out% *}|${out#* }" >> "$results"
   else
     local t0 t1
     t0=$(date +%s.%N)
-    if ! bash -c "$cmd" > /dev/null 2> "$log"; then
-      echo "bench.sh: $name failed: $cmd" >&2
-      tail -n 5 "$log" >&2
-      rm -f "$log"
-      exit 1
-    fi
+    bash -c "$cmd" > /dev/null 2> "$log" || failed
     t1=$(date +%s.%N)
     echo "$name|$(echo "$t1 - $t0" | bc)|?" >> "$results"
   fi

@@ -161,8 +161,8 @@ impl<F: Float> W1<'_, F> {
     /// image's terms in pixel order, as a one-image tile does.
     ///
     /// hp is R·V::N, known when compiling: a row of W1 is found without a
-    /// multiply by a number held in a register, and the walk keeps every
-    /// pointer it needs in registers (with hp in one too, the compiler ran
+    /// multiply by a number held in a register, which leaves the walk's
+    /// pointers room in registers (with hp in one too, the compiler ran
     /// out of them and read W1's address back from the stack before each
     /// multiply-add).
     ///
@@ -180,6 +180,7 @@ impl<F: Float> W1<'_, F> {
         a1: &mut [F],
     ) {
         let hp = R * V::N;
+        debug_assert_eq!(hp, self.hp, "a pair tile spans the row");
         let (d, wp) = (self.d, self.w.as_ptr());
         let [(i0, j0), (i1, j1)] = images.map(|s| (s as usize * d, s as usize * hp));
         // SAFETY: (the whole body) the caller's; each index below stays in the
