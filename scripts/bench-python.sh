@@ -13,7 +13,9 @@
 #      5 calls a round) and the book's NumPy one (one call in all: ~30 s+).
 #
 # Rounds are interleaved (manabi, NumPy, NumPy, manabi, …) so a busy moment
-# of the machine hurts both alike; the table gives medians.
+# of the machine hurts both alike; the table gives medians, and the median
+# of the round-by-round ratios (each pair ran back to back, so a machine
+# that changes speed between rounds moves both sides of a ratio alike).
 #
 #   scripts/bench-python.sh                      # Fashion-MNIST, 3 rounds
 #   scripts/bench-python.sh --data-dir DIR --rounds 5
@@ -166,14 +168,26 @@ print(f"{cpu}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; numpy {np.__
       f"{len(x_train):,} train / {len(x_test):,} test images; {iters:,} iterations; "
       f"medians of {rounds} interleaved rounds")
 print()
-print("| what | manabi | reference | ratio |")
-print("| --- | --- | --- | --- |")
+
+
+def paired(a, b):
+    """Round by round (the two ran back to back), b / a: median (lowest–highest)."""
+    r = sorted(y / x for x, y in zip(results[a], results[b]))
+    return statistics.median(r), r[0], r[-1]
+
+
+book_r, book_lo, book_hi = paired("book manabi", "book numpy")
+cli_r, cli_lo, cli_hi = paired("cli", "train")
+print("| what | manabi | reference | ratio of medians | round by round: median (range) |")
+print("| --- | --- | --- | --- | --- |")
 print(f"| the book's script, {iters:,} iterations (loop only) | {med['book manabi']:.2f} s (manabi.TwoLayerNet) "
-      f"| {med['book numpy']:.2f} s (NumPy TwoLayerNet) | {med['book numpy'] / med['book manabi']:.2f}× faster |")
+      f"| {med['book numpy']:.2f} s (NumPy TwoLayerNet) | {med['book numpy'] / med['book manabi']:.2f}× faster "
+      f"| {book_r:.2f}× ({book_lo:.2f}–{book_hi:.2f}×) |")
 print(f"| `manabi.train` vs `manabi train --no-save --quiet` (training seconds) | {med['train']:.3f} s "
-      f"| {med['cli']:.3f} s | {100 * (med['train'] / med['cli'] - 1):+.1f} % |")
+      f"| {med['cli']:.3f} s | {100 * (med['train'] / med['cli'] - 1):+.1f} % "
+      f"| {100 * (cli_r - 1):+.1f} % ({100 * (cli_lo - 1):+.1f} … {100 * (cli_hi - 1):+.1f} %) |")
 print(f"| `numerical_gradient`, batch of 100, per call | {med['numerical manabi'] * 1000:.1f} ms "
-      f"| {numerical_numpy:.1f} s (NumPy, one call) | {numerical_numpy / med['numerical manabi']:,.0f}× faster |")
+      f"| {numerical_numpy:.1f} s (NumPy, one call) | {numerical_numpy / med['numerical manabi']:,.0f}× faster | one NumPy call |")
 print()
 print(f"last test accuracy of the book's script: manabi {accuracy['book manabi']:.4f}, NumPy {accuracy['book numpy']:.4f}")
 EOF
