@@ -305,7 +305,8 @@ pub(crate) fn list_and_sum<F: Float, L: Copy + Into<usize>>(
     if let Some(planes) = net.amx_planes().filter(|_| amx) {
         return x_w1_amx(net, planes, x, labels.len(), &mut panels.amx, a1);
     }
-    let block = Panels::block_for(net.hp, std::mem::size_of::<F>());
+    let bytes = std::mem::size_of::<F>();
+    let block = Panels::block_for(net.hp, bytes, Panels::block_bytes(level()));
     panels.build(level(), x, labels, labels.len(), net.d, block);
     x_w1(
         level(),

@@ -9,6 +9,7 @@
 //! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
 //! | [`float`], [`vector`], [`vector128`] | the number type (f32 or f64), one register of them | — |
 //! | [`aligned`] | arrays whose first number starts a cache line (W1, a1, ∂L/∂a1, …) | — |
+//! | [`cache`] | the size of the L1 data cache, which [`panel`]'s blocks fit | — |
 //! | [`lit`] | which bytes of a row are lit, 8 at a time: the tables both lists are made with | — |
 //! | [`handoff`] | the helper thread's hand-over (see `fast/team.rs`) | — |
 //!
@@ -35,6 +36,7 @@ pub(crate) mod aligned;
 // AMX is x86-64's: elsewhere (the lab's wasm32) its code is never called.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
 pub(crate) mod amx;
+pub(crate) mod cache;
 pub(crate) mod float;
 pub(crate) mod handoff;
 pub(crate) mod lit;

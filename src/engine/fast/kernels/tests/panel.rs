@@ -203,7 +203,32 @@ fn large_classes_sort_as_small_ones() {
 
 #[test]
 fn blocks_fit_the_cache() {
-    assert_eq!(Panels::block_for(64, 4), 160);
-    assert_eq!(Panels::block_for(64, 8), 80);
-    assert_eq!(Panels::block_for(100_000, 8), 8);
+    assert_eq!(Panels::block_for(64, 4, 40 * 1024), 160);
+    assert_eq!(Panels::block_for(64, 8, 40 * 1024), 80);
+    assert_eq!(Panels::block_for(64, 4, 24 * 1024), 96);
+    assert_eq!(Panels::block_for(100_000, 8, 40 * 1024), 8);
+}
+
+#[test]
+fn blocks_for_groups_of_one_leave_room_in_a_small_l1() {
+    let l1 = cache::l1_data_bytes();
+    for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+        let budget = Panels::block_bytes(level);
+        assert!(
+            (8 * 1024..=40 * 1024).contains(&budget),
+            "{level:?}: {budget}"
+        );
+        match l1 {
+            Some(l1) if group_for(level) == 1 => {
+                assert!(
+                    budget + 8 * 1024 <= l1.max(16 * 1024),
+                    "{level:?}: {budget} of {l1}"
+                );
+                if l1 >= 48 * 1024 {
+                    assert_eq!(budget, 40 * 1024, "{level:?}");
+                }
+            }
+            _ => assert_eq!(budget, 40 * 1024, "{level:?}"),
+        }
+    }
 }
