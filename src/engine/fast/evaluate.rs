@@ -7,7 +7,8 @@
 //!
 //! The softmax keeps the order of the scores, so the argmax of a2 is the
 //! argmax of y, and evaluation stops before it. In f64, x·W1 is summed in
-//! f32 and each image checked ([`super::evaluate_narrow`]). The images go in chunks to
+//! f32, and with AVX2 (f32 too) in 16-bit integers, each image checked
+//! and the close ones evaluated again exactly ([`super::evaluate_narrow`]). The images go in chunks to
 //! the threads; a count does not depend on which thread counted what.
 
 use std::ops::Range;
@@ -26,6 +27,7 @@ use super::functions::{LANES, activate, side_by_side};
 use super::kernels::aligned::Aligned;
 use super::kernels::float::Float;
 use super::kernels::panel::{GROUP, Panels};
+use super::kernels::x_w1_pairs::PairScratch;
 use super::kernels::{kernel, level, prefetch};
 use super::layout::FastNet;
 use super::team;
@@ -79,6 +81,9 @@ pub(crate) struct EvalScratch<F> {
     pub(super) narrow: Aligned<f32>,
     pub(super) narrow_z1: Aligned<f32>,
     pub(super) narrow_a2: Vec<f32>,
+    /// The same sums made in integers with AVX2, and each image's σ.
+    pub(super) pairs: PairScratch,
+    pub(super) sigma: Vec<f64>,
     /// The bytes of the chunk of made images being counted.
     pub(super) made: Vec<u8>,
     /// The images [`Narrow`] could not settle, their pixels and labels.

@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | [`x_w1`] | a1 = x·W1 + b1 over the lit pixels of [`panel`] | x: (n, d) bytes, W1: (d, hp) → a1: (n, hp) |
 //! | [`amx`] | the same a1 in f32 on the AMX tile unit | — |
+//! | [`x_w1_pairs`] | an evaluation's a1 near enough, in 16-bit integers two pixels at a time (AVX2) | x: (n, d) bytes, W1: (d, hp) → a1: (n, hp) |
 //! | [`xt_delta`] | ∂L/∂W1 = xᵀ·δ, rows `first..`, over the samples [`sample_lists`] lists | x: (n, d), δ: (n, hp) → (rows, hp) |
 //! | [`z1_w2`] | a2 = z1·W2 + b2 | z1: (n, hp), W2: (hp, k) → a2: (n, k) |
 //! | [`float`], [`vector`], [`vector128`] | the number type (f32 or f64), one register of them | — |
@@ -45,6 +46,7 @@ pub(crate) mod sample_lists;
 pub(crate) mod vector;
 pub(crate) mod vector128;
 pub(crate) mod x_w1;
+pub(crate) mod x_w1_pairs;
 pub(crate) mod xt_delta;
 pub(crate) mod z1_w2;
 
