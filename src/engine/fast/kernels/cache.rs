@@ -55,14 +55,13 @@ fn detect() -> Option<usize> {
     None
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
 
     /// Where Linux also says (sysfs), CPUID's answer is the same; every
     /// x86-64 processor the suite runs on answers one of the two leaves.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn l1_data_cache_as_linux_reports_it() {
         let l1 = l1_data_bytes().expect("this x86-64 processor names its L1 data cache");
         assert!((8 * 1024..=1024 * 1024).contains(&l1), "{l1} bytes");

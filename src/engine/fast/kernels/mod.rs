@@ -46,6 +46,11 @@ pub(crate) mod sample_lists;
 pub(crate) mod vector;
 pub(crate) mod vector128;
 pub(crate) mod x_w1;
+// AVX2's: elsewhere its sums are never asked for.
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    allow(dead_code, unused_variables, clippy::ptr_arg)
+)]
 pub(crate) mod x_w1_pairs;
 pub(crate) mod xt_delta;
 pub(crate) mod z1_w2;

@@ -175,7 +175,6 @@ pub(crate) fn hidden_sums(
         avx2::sums(pairs, n, per_block, s);
         avx2::scaled(pairs, b1, n, s, a1);
     }
-    let _ = (per_block, b1);
 }
 
 #[cfg(target_arch = "x86_64")]
