@@ -18,7 +18,8 @@
 # --levels: manabi at each kernel level this processor has (MANABI_SIMD) against
 # NumPy with OpenBLAS forced to the same level (OPENBLAS_CORETYPE: avx512 =
 # SkylakeX, avx2 = Haswell, baseline = Nehalem; checked with threadpoolctl), and
-# both as they come ("default"), f32 and f64. It needs numpy and threadpoolctl:
+# both as they come ("default"), f32 and f64, with each ratio also taken
+# round by round (median and range). It needs numpy and threadpoolctl:
 # from $PYTHON, python3, or a virtual environment it makes in target/bench-venv
 # (pip install numpy threadpoolctl).
 #
@@ -207,14 +208,23 @@ if [ "$levels" = 1 ]; then
     }
     END {
       core["default"] = "as it comes"; core["avx512"] = "SkylakeX"; core["avx2"] = "Haswell"; core["baseline"] = "Nehalem"
-      printf "| level | OPENBLAS_CORETYPE | manabi f32 s | NumPy f32 s | NumPy / manabi f32 | manabi f64 s | NumPy f64 s | NumPy / manabi f64 |\n"
-      printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+      printf "| level | OPENBLAS_CORETYPE | manabi f32 s | NumPy f32 s | NumPy / manabi f32 | round by round f32 | manabi f64 s | NumPy f64 s | NumPy / manabi f64 | round by round f64 |\n"
+      printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
       for (i = 1; i <= n; i++) {
         l = order[i]
         m32 = median(t["manabi " l " f32"]); n32 = median(t["numpy " l " f32"])
         m64 = median(t["manabi " l " f64"]); n64 = median(t["numpy " l " f64"])
-        printf "| %s | %s | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f× |\n", l, core[l], m32, n32, n32 / m32, m64, n64, n64 / m64
+        printf "| %s | %s | %.2f | %.2f | %.2f× | %s | %.2f | %.2f | %.2f× | %s |\n", l, core[l], m32, n32, n32 / m32, paired(l, "f32"), m64, n64, n64 / m64, paired(l, "f64")
       }
+    }
+    # The ratio in each round (manabi, then NumPy at its level, back to
+    # back): median (lowest–highest). A machine that changes speed between
+    # rounds moves both sides of these alike.
+    function paired(l, p,   m, q, k, i, r, lo, hi) {
+      k = split(t["manabi " l " " p], m, " "); split(t["numpy " l " " p], q, " ")
+      r = ""; lo = 1e9; hi = 0
+      for (i = 1; i <= k; i++) { x = q[i] / m[i]; r = r " " x; if (x < lo) lo = x; if (x > hi) hi = x }
+      return sprintf("%.2f× (%.2f–%.2f)", median(r), lo, hi)
     }' "$results"
   exit 0
 fi
