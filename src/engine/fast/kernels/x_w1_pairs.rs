@@ -2,7 +2,7 @@
 //! settle most of an evaluation's answers with AVX2.
 //!
 //! ```text
-//! q[p, j] = round(W1[p, j] / s_j)                      (|q| < 2¹⁴, 255·Σₚ |q[p, j]| < 2³¹)
+//! q[p, j] = round(W1[p, j] / s_j)                      (|q| < 2¹⁴, 255·Σₚ |q[p, j]| ≤ 2³⁰)
 //! S[n, j] = Σₖ x[n, 2k]·q[2k, j] + x[n, 2k+1]·q[2k+1, j]   (exact, in 32 bits)
 //! ã1[n, j] = fl32(fl32(S[n, j]) · c_j) + b1[j],   c_j = fl32(s_j / 255)
 //! |ã1[n, j] − x[n]·W1[:, j] − b1[j]| ≤ σₙ·s_j/2 + roundings,   σₙ = Σₚ x[n, p] / 255
@@ -38,8 +38,9 @@ struct Lane([i16; 16]);
 #[repr(C, align(32))]
 struct Sums([i32; 8]);
 
-/// The largest |q|: the product of a byte and two weights, and the sum of
-/// an image's 392 pairs of them, stay far inside 32 bits.
+/// The largest |q|, 14 bits and a sign: `vpmaddwd`'s two products of a
+/// byte and a weight, and their sum, stay below 2²³. (An image's sum of
+/// them stays inside 32 bits by the step's other bound, 255·Σₚ|q| ≤ 2³⁰.)
 const MOST: f64 = 16383.0;
 
 /// W1 in 16-bit fixed point, column by column, rows in pairs.
@@ -182,6 +183,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::super::lit::lit_at_avx2;
+    use super::super::with_registers;
     use super::{PairScratch, Sums, W1Pairs};
 
     /// Each image's lit pairs, block by block, 8 pairs (16 bytes) at a
@@ -299,20 +301,7 @@ mod avx2 {
                             unsafe { tile::<$r>(pairs, s, i, first, from, to) }
                         };
                     }
-                    match r {
-                        12 => tile!(12),
-                        11 => tile!(11),
-                        10 => tile!(10),
-                        9 => tile!(9),
-                        8 => tile!(8),
-                        7 => tile!(7),
-                        6 => tile!(6),
-                        5 => tile!(5),
-                        4 => tile!(4),
-                        3 => tile!(3),
-                        2 => tile!(2),
-                        _ => tile!(1),
-                    }
+                    with_registers!(r, tile);
                     first += r;
                 }
             }

@@ -102,33 +102,46 @@ fn f32_values() -> [f64; 256] {
     std::array::from_fn(|k| f64::from(k as f32 / 255.0))
 }
 
+/// `net` with its biases set so that, on `image` (bytes standing for
+/// `values`, byte / 255 without them), `label` leads its closest rival by
+/// 10⁻⁹ in f64; and the image as a split of one.
+fn tie(
+    net: &TwoLayerNet,
+    image: &[u8],
+    label: usize,
+    values: Option<[f64; 256]>,
+) -> (TwoLayerNet, Split) {
+    let p = &net.params;
+    let value = |b: u8| values.map_or(b as f64 / 255.0, |v| v[b as usize]);
+    // The scores a2 = σ(x·W1 + b1)·W2 + b2, in f64.
+    let x = ndarray::Array1::from_iter(image.iter().map(|&b| value(b)));
+    let z = (x.dot(&p.w1) + &p.b1).mapv(|a| 1.0 / (1.0 + (-a).exp()));
+    let a2 = z.dot(&p.w2) + &p.b2;
+    let rival = (0..a2.len())
+        .filter(|&c| c != label)
+        .max_by(|&a, &b| a2[a].total_cmp(&a2[b]))
+        .unwrap();
+    let mut tied = net.clone();
+    tied.params.b2[label] += 100.0;
+    tied.params.b2[rival] += 100.0 + (a2[label] - a2[rival]) - 1e-9;
+    let d = image.len();
+    let mut one = Split::new(image.to_vec(), vec![label as u8], 28, d / 28).unwrap();
+    if let Some(values) = values {
+        one = one.with_pixel_values(values);
+    }
+    (tied, one)
+}
+
 /// 40 images, each with a network whose label leads a rival by 10⁻⁹ in
 /// f64, the bytes standing for `values` (byte / 255 without them).
 fn near_ties(values: Option<[f64; 256]>) {
     let data = Dataset::embedded();
     let net = trained(&data, Activation::Sigmoid, 50);
-    let p = &net.params;
-    let (d, n) = (data.test.pixels_per_image(), 40);
+    let n = 40;
     let (mut correct, mut f64_correct, mut again) = (0, 0, 0);
-    let value = |b: u8| values.map_or(b as f64 / 255.0, |v| v[b as usize]);
     for i in 0..n {
-        let (image, label) = (data.test.image(i), data.test.label(i));
-        // The scores a2 = σ(x·W1 + b1)·W2 + b2, in f64.
-        let x = ndarray::Array1::from_iter(image.iter().map(|&b| value(b)));
-        let z = (x.dot(&p.w1) + &p.b1).mapv(|a| 1.0 / (1.0 + (-a).exp()));
-        let a2 = z.dot(&p.w2) + &p.b2;
-        let rival = (0..a2.len())
-            .filter(|&c| c != label)
-            .max_by(|&a, &b| a2[a].total_cmp(&a2[b]))
-            .unwrap();
-        let mut tied = net.clone();
-        tied.params.b2[label] += 100.0;
-        tied.params.b2[rival] += 100.0 + (a2[label] - a2[rival]) - 1e-9;
+        let (tied, one) = tie(&net, data.test.image(i), data.test.label(i), values);
         let tied = FastNet::<f64>::from_net(&tied);
-        let mut one = Split::new(image.to_vec(), vec![label as u8], 28, d / 28).unwrap();
-        if let Some(values) = values {
-            one = one.with_pixel_values(values);
-        }
         let (c, a) = narrowed(&tied, &one);
         (correct, again) = (correct + c, again + a);
         f64_correct += in_f64(&tied, &one);
@@ -348,23 +361,10 @@ fn near_ties_with_integer_sums_are_evaluated_again() {
     }
     let data = Dataset::embedded();
     let net = trained(&data, Activation::Sigmoid, 50);
-    let p = &net.params;
     let n = 40;
     let (mut wide, mut single) = ((0, 0, 0), (0, 0, 0));
     for i in 0..n {
-        let (image, label) = (data.test.image(i), data.test.label(i));
-        let x = ndarray::Array1::from_iter(image.iter().map(|&b| b as f64 / 255.0));
-        let z = (x.dot(&p.w1) + &p.b1).mapv(|a| 1.0 / (1.0 + (-a).exp()));
-        let a2 = z.dot(&p.w2) + &p.b2;
-        let rival = (0..a2.len())
-            .filter(|&c| c != label)
-            .max_by(|&a, &b| a2[a].total_cmp(&a2[b]))
-            .unwrap();
-        let mut tied = net.clone();
-        tied.params.b2[label] += 100.0;
-        tied.params.b2[rival] += 100.0 + (a2[label] - a2[rival]) - 1e-9;
-        let d = image.len();
-        let one = Split::new(image.to_vec(), vec![label as u8], 28, d / 28).unwrap();
+        let (tied, one) = tie(&net, data.test.image(i), data.test.label(i), None);
         let f64_net = FastNet::<f64>::from_net(&tied);
         let (c, a) = in_pairs(&f64_net, &one);
         wide = (wide.0 + c, wide.1 + exact(&f64_net, &one), wide.2 + a);
