@@ -79,8 +79,9 @@ use super::kernels::{Level, kernel, level};
 use super::layout::FastNet;
 use crate::two_layer_net::Activation;
 
-/// What an f64 evaluation needs to make its hidden sums in f32: the f32
-/// copy of the network, and how far apart two scores must be for the f32
+/// What an evaluation needs to make its hidden sums faster than its own
+/// precision (an f64 one in f32, either with AVX2 in integers): the f32
+/// copy of the network, and how far apart two scores must be for those
 /// sums not to change which is larger.
 #[derive(Debug)]
 pub(crate) struct Narrow {
@@ -107,10 +108,11 @@ struct Pairs {
 }
 
 impl Narrow {
-    /// The f32 side of an evaluation of `net` (in f64) on images whose
-    /// bytes stand for `values` (`byte / 255` without them), or `None` when
-    /// `net` is not evaluated in f64 or its bounds do not hold (a weight
-    /// not finite, sums too large for f32).
+    /// The fast side of an evaluation of `net` on images whose bytes stand
+    /// for `values` (`byte / 255` without them), or `None` when there is
+    /// none (an f32 network without the integer sums: see [`W1Pairs::runs_at`])
+    /// or its bounds do not hold (a weight not finite, sums too large for
+    /// f32).
     pub(crate) fn new<F: Float>(net: &FastNet<F>, values: Option<&[f64; 256]>) -> Option<Self> {
         Self::with_pairs(net, values, W1Pairs::runs_at(level()))
     }
