@@ -397,3 +397,7 @@ kernel! {
 #[cfg(test)]
 #[path = "tests/evaluate_narrow.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tests/evaluate_pairs.rs"]
+mod pairs_tests;
