@@ -192,26 +192,7 @@ fn the_f32_sums_and_scores_are_within_the_bounds() {
                 );
             }
         }
-        // The scores: the f64 evaluation's tail on its own sums, the f32
-        // one on the f32 sums.
-        let k = net.k;
-        let mut z = Aligned::<f64>::default();
-        z.resize(n * net.hp, 0.0);
-        activate(net.activation, &wide, &mut z);
-        let mut wide_scores = vec![0.0f64; n * k];
-        net.output_layer().rows(level(), &z, n, &mut wide_scores);
-        let (mut z32, mut scores, mut recheck) = (Aligned::default(), Vec::new(), Vec::new());
-        let no_sigma = (&[][..], 0.0);
-        score_settled(
-            &narrow,
-            &sums,
-            t,
-            0.0,
-            no_sigma,
-            &mut z32,
-            &mut scores,
-            &mut recheck,
-        );
+        let (wide_scores, scores) = both_scores(&net, &wide, &narrow, &sums, t);
         let d = gap(&net, values, false, None).expect("bounds hold").0 / 2.02;
         let worst = wide_scores
             .iter()
@@ -220,6 +201,36 @@ fn the_f32_sums_and_scores_are_within_the_bounds() {
             .fold(0.0, f64::max);
         assert!(worst <= d, "net {i}: scores {worst:e} apart > {d:e}");
     }
+}
+
+/// The scores of `n` = `t.len()` images: the f64 evaluation's tail on its
+/// own sums `wide`, and the f32 one (`narrow`) on the fast sums `sums`.
+pub(super) fn both_scores(
+    net: &FastNet<f64>,
+    wide: &[f64],
+    narrow: &FastNet<f32>,
+    sums: &[f32],
+    t: &[u8],
+) -> (Vec<f64>, Vec<f32>) {
+    let (n, k) = (t.len(), net.k);
+    let mut z = Aligned::<f64>::default();
+    z.resize(n * net.hp, 0.0);
+    activate(net.activation, wide, &mut z);
+    let mut wide_scores = vec![0.0f64; n * k];
+    net.output_layer().rows(level(), &z, n, &mut wide_scores);
+    let (mut z32, mut scores, mut recheck) = (Aligned::default(), Vec::new(), Vec::new());
+    let no_sigma = (&[][..], 0.0);
+    score_settled(
+        narrow,
+        sums,
+        t,
+        0.0,
+        no_sigma,
+        &mut z32,
+        &mut scores,
+        &mut recheck,
+    );
+    (wide_scores, scores)
 }
 
 /// The values AMX reads as its own (byte / 255, or within a rounding

@@ -2,7 +2,7 @@
 //! `kernels/x_w1_pairs.rs`, checked in `evaluate_narrow.rs`): the counts
 //! are those of the exact path, in f64 and in f32.
 
-use super::tests::{counted, exact, f32_values, tie, trained};
+use super::tests::{both_scores, counted, exact, f32_values, tie, trained};
 use super::*;
 use crate::data::{Dataset, Split};
 use crate::engine::testing;
@@ -148,23 +148,7 @@ fn integer_sums_and_scores_are_within_the_bounds() {
             }
         }
         let k = net.k;
-        let mut z = Aligned::<f64>::default();
-        z.resize(n * net.hp, 0.0);
-        activate(net.activation, &wide, &mut z);
-        let mut wide_scores = vec![0.0f64; n * k];
-        net.output_layer().rows(level(), &z, n, &mut wide_scores);
-        let (mut z32, mut scores, mut recheck) = (Aligned::default(), Vec::new(), Vec::new());
-        let none = (&[][..], 0.0);
-        score_settled(
-            &narrow.net,
-            &sums,
-            t,
-            0.0,
-            none,
-            &mut z32,
-            &mut scores,
-            &mut recheck,
-        );
+        let (wide_scores, scores) = both_scores(&net, &wide, &narrow.net, &sums, t);
         for (s, (a, b)) in wide_scores
             .chunks_exact(k)
             .zip(scores.chunks_exact(k))
