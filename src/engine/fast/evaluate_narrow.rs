@@ -127,9 +127,13 @@ impl Narrow {
         // An f32 network (one `as_f32` sees through) is evaluated in f32,
         // unless its sums can be made in integers.
         let single = F::as_f32(&[]).is_some();
+        let pairs = pairs && Level::Avx2.supported() && amx_reads(values);
+        if single && !pairs {
+            return None;
+        }
         let narrowed = FastNet::<f32>::narrowed(net);
         let w1 = Some(())
-            .filter(|_| pairs && Level::Avx2.supported() && amx_reads(values))
+            .filter(|_| pairs)
             .and_then(|_| W1Pairs::new(net.w1(), net.d, net.hp, net.h, narrowed.hp));
         if single && w1.is_none() {
             return None;
