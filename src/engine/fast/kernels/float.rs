@@ -69,7 +69,7 @@ pub trait Float:
     type Zmm: super::vector::Vector<Self>;
     /// An AVX2 register of this type.
     #[cfg(target_arch = "x86_64")]
-    type Ymm: super::vector::Vector<Self>;
+    type Ymm: super::vector::Pairs<Self>;
 }
 
 impl Float for f64 {

@@ -229,3 +229,64 @@ vector!(
     |p, count| _mm256_maskload_pd(p, mask64(count)),
     |p, v, count| _mm256_maskstore_pd(p, mask64(count), v)
 );
+
+/// An AVX2 register of pairs: lanes 2q and 2q + 1 belong to item q (one
+/// of the pixels of a tile of ∂L/∂W1), holding the 2 live units of a last
+/// register of hidden units for N / 2 items at once (`xt_delta`'s
+/// `packed_tile`).
+#[cfg(target_arch = "x86_64")]
+pub trait Pairs<F: Copy>: Vector<F> {
+    /// The two numbers at `p` in every pair of lanes.
+    ///
+    /// # Safety
+    /// See [`Vector`]; two numbers must be readable at `p`.
+    unsafe fn pairs(p: *const F) -> Self;
+    /// `self`, with pair `q`'s lanes (q < N / 2) taken from `v`.
+    ///
+    /// # Safety
+    /// See [`Vector`].
+    unsafe fn with_pair(self, q: usize, v: Self) -> Self;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Pairs<f32> for Ymm32 {
+    #[inline(always)]
+    unsafe fn pairs(p: *const f32) -> Self {
+        // SAFETY: the caller's (two f32, read as one unaligned f64).
+        Self(unsafe { _mm256_castpd_ps(_mm256_set1_pd((p as *const f64).read_unaligned())) })
+    }
+    #[inline(always)]
+    unsafe fn with_pair(self, q: usize, v: Self) -> Self {
+        // SAFETY: the caller's (see the trait).
+        Self(unsafe {
+            match q {
+                0 => _mm256_blend_ps::<0b0000_0011>(self.0, v.0),
+                1 => _mm256_blend_ps::<0b0000_1100>(self.0, v.0),
+                2 => _mm256_blend_ps::<0b0011_0000>(self.0, v.0),
+                _ => _mm256_blend_ps::<0b1100_0000>(self.0, v.0),
+            }
+        })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Pairs<f64> for Ymm64 {
+    #[inline(always)]
+    unsafe fn pairs(p: *const f64) -> Self {
+        // SAFETY: the caller's (two f64, unaligned).
+        Self(unsafe {
+            let two = _mm_loadu_pd(p);
+            _mm256_set_m128d(two, two)
+        })
+    }
+    #[inline(always)]
+    unsafe fn with_pair(self, q: usize, v: Self) -> Self {
+        // SAFETY: the caller's (see the trait).
+        Self(unsafe {
+            match q {
+                0 => _mm256_blend_pd::<0b0011>(self.0, v.0),
+                _ => _mm256_blend_pd::<0b1100>(self.0, v.0),
+            }
+        })
+    }
+}

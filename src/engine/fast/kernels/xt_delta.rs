@@ -14,6 +14,8 @@
 
 use super::float::Float;
 use super::sample_lists::sample_lists_for;
+#[cfg(target_arch = "x86_64")]
+use super::vector::Pairs;
 use super::vector::Vector;
 use super::{Level, even_tiles, half_tail, with_registers};
 
@@ -49,7 +51,7 @@ pub(crate) fn xt_delta<F: Float>(
         // × 2 is 8 % faster in f32, 18 % in f64); at 128 bits one pixel ×
         // up to 13 registers (all its units, or half of them), over the
         // samples that light that pixel itself (measured: 1.2–1.3× faster
-        // there, and slower with AVX2). With AVX2 in f32, the book's last
+        // there, and slower with AVX2). With AVX2, the book's last
         // register (2 live units) is packed into the last tile
         // (`packed_tile`) instead of taking a pass of its own.
         #[cfg(target_arch = "x86_64")]
@@ -137,7 +139,9 @@ fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R:
                             if group {
                                 let list = &lists[p / P * (n + 1)..];
                                 let lit = &list[1..][..list[0] as usize];
-                                packed_tile::<F, $r>(x, n, d, da1, scale, i0, lane, out, lit);
+                                packed_tile::<F, F::Ymm, $r>(
+                                    x, n, d, da1, scale, i0, lane, out, lit,
+                                );
                             } else {
                                 // A pixel left over: its last register whole.
                                 weight_tile::<F, V, V, 1, $r, false, true>(
@@ -199,44 +203,44 @@ fn weight_tiles_v<F: Float, V: Vector<F>, T: Vector<F>, const P: usize, const R:
 }
 
 /// Whether the last register of hidden units goes packed
-/// ([`packed_tile`]): with AVX2, in f32, over tiles of 4 pixels, where at
-/// most its first 2 units are live (the book's 50: 6 × 8 + 2).
+/// ([`packed_tile`]): with AVX2, over tiles of 4 pixels, where at most its
+/// first 2 units are live (the book's 50: 6 × 8 + 2 in f32, 12 × 4 + 2
+/// in f64).
 #[inline(always)]
 fn packs_tail<F: Float, V: Vector<F>, const P: usize>(level: Level, hp: usize, h: usize) -> bool {
     cfg!(target_arch = "x86_64")
         && level == Level::Avx2
         && P == 4
-        && V::N == 8
-        && std::mem::size_of::<F>() == 4
         && hp >= V::N
         && h > hp - V::N
         && h + V::N - 2 <= hp
 }
 
-/// [`weight_tile`] for 4 pixels × R registers of f32 with AVX2, and the 2
-/// live units of the register after them (units `end`, `end + 1`) of all
-/// 4 pixels packed in one more: lanes 2p and 2p + 1 hold pixel p's.
+/// [`weight_tile`] for 4 pixels × R registers with AVX2, and the 2 live
+/// units of the register after them (units `end`, `end + 1`) of all 4
+/// pixels packed: lanes 2p and 2p + 1 hold pixel p's, in one register of
+/// 8 f32 or two of 4 f64.
 ///
 /// ```text
-/// pixels i0..i0 + 4:  acc[p][r] += x[s, i0 + p] · da1[s, lane + 8r ..][..8]
+/// pixels i0..i0 + 4:  acc[p][r] += x[s, i0 + p] · da1[s, lane + r·N ..][..N]
 /// packed:             tail      += (x₀ x₀ x₁ x₁ x₂ x₂ x₃ x₃) · (δₑ δₑ₊₁ δₑ δₑ₊₁ δₑ δₑ₊₁ δₑ δₑ₊₁)
 /// ```
 ///
 /// Each lane still adds its own pixel's terms in sample order, fused, so
 /// the sums are those of a whole last register; but a sample's tail costs
-/// one multiply-add instead of a pass of its own (4 multiply-adds with 2 of
-/// 8 lanes live, and the sample's four values and its list walked again):
-/// ∂L/∂W1 of the book's 50 units 11–12 % faster on a Zen 4. The units
-/// after the 2 are left as they are: a gradient's padding, zero.
+/// one or two multiply-adds instead of a pass of its own (4 multiply-adds
+/// with 2 live lanes each, and the sample's four values and its list
+/// walked again): ∂L/∂W1 of the book's 50 units 10–12 % faster in f32 on
+/// a Zen 4, about 9 % in f64. The units after the 2 are left as they are:
+/// a gradient's padding, zero.
 ///
 /// # Safety
-/// As [`weight_tile`] with P = 4 and a last register of V's 8 lanes, of
-/// which units `end`, `end + 1` must be in bounds; `F` must be f32 and the
-/// processor must have AVX2 and FMA.
+/// As [`weight_tile`] with P = 4, of which units `end`, `end + 1` must be
+/// in bounds; the processor must have V's instructions.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn packed_tile<F: Float, const R: usize>(
+unsafe fn packed_tile<F: Float, V: Pairs<F>, const R: usize>(
     x: &[u8],
     n: usize,
     d: usize,
@@ -247,51 +251,47 @@ unsafe fn packed_tile<F: Float, const R: usize>(
     out: &mut [F],
     lit: &[u32],
 ) {
-    use std::arch::x86_64::*;
+    // Registers of packed sums: 8 lanes (4 pixels × 2 units) in V's N.
+    let packs = 8 / V::N;
+    debug_assert!(packs * V::N == 8 && packs <= 2);
     let hp = da1.len() / n.max(1);
-    let (Some(da1), Some(scale), Some(out)) =
-        (F::as_f32(da1), F::as_f32(scale), F::as_f32_mut(out))
-    else {
-        unreachable!("a packed tile sums f32")
-    };
-    let (xp, gp, op, sp) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr(), scale.as_ptr());
+    let (xp, gp, op) = (x.as_ptr(), da1.as_ptr(), out.as_mut_ptr());
     // SAFETY: (the whole body) the caller's; each index below stays in the
     // bounds it promises.
     unsafe {
-        let zero = _mm256_setzero_ps();
+        let zero = V::splat(F::ZERO);
         let mut acc = [[zero; R]; 4];
-        let end = lane + R * 8;
-        let mut tail = zero;
+        let end = lane + R * V::N;
+        let mut tail = [zero; 2];
         for &s in lit {
             let s = s as usize;
             let bytes = *(xp.add(s * d + i0) as *const [u8; 4]);
             let mut g = [zero; R];
             for r in 0..R {
-                g[r] = _mm256_loadu_ps(gp.add(s * hp + lane + r * 8));
+                g[r] = V::load(gp.add(s * hp + lane + r * V::N));
             }
-            // The two live units' δ, four times.
-            let two = (gp.add(s * hp + end) as *const f64).read_unaligned();
-            let gt = _mm256_castpd_ps(_mm256_set1_pd(two));
-            let mut values = zero;
+            // The two live units' δ, in every pair of lanes.
+            let gt = V::pairs(gp.add(s * hp + end));
+            let mut values = [zero; 2];
             for p in 0..4 {
-                let v = _mm256_broadcast_ss(&*sp.add(bytes[p] as usize));
+                let v = V::splat(scale[bytes[p] as usize]);
                 for r in 0..R {
-                    acc[p][r] = _mm256_fmadd_ps(v, g[r], acc[p][r]);
+                    acc[p][r] = V::fmadd(v, g[r], acc[p][r]);
                 }
-                values = match p {
-                    0 => v,
-                    1 => _mm256_blend_ps::<0b0000_1100>(values, v),
-                    2 => _mm256_blend_ps::<0b0011_0000>(values, v),
-                    _ => _mm256_blend_ps::<0b1100_0000>(values, v),
-                };
+                let (k, q) = (2 * p / V::N, p % (V::N / 2));
+                values[k] = if q == 0 { v } else { values[k].with_pair(q, v) };
             }
-            tail = _mm256_fmadd_ps(values, gt, tail);
+            for k in 0..packs {
+                tail[k] = V::fmadd(values[k], gt, tail[k]);
+            }
         }
-        let mut lanes = [0f32; 8];
-        _mm256_storeu_ps(lanes.as_mut_ptr(), tail);
+        let mut lanes = [F::ZERO; 8];
+        for k in 0..packs {
+            tail[k].store(lanes.as_mut_ptr().add(k * V::N));
+        }
         for p in 0..4 {
             for r in 0..R {
-                _mm256_storeu_ps(op.add(p * hp + lane + r * 8), acc[p][r]);
+                acc[p][r].store(op.add(p * hp + lane + r * V::N));
             }
             *op.add(p * hp + end) = lanes[2 * p];
             *op.add(p * hp + end + 1) = lanes[2 * p + 1];
