@@ -132,9 +132,11 @@ impl Narrow {
             return None;
         }
         let narrowed = FastNet::<f32>::narrowed(net);
-        let w1 = Some(())
-            .filter(|_| pairs)
-            .and_then(|_| W1Pairs::new(net.w1(), net.d, net.hp, net.h, narrowed.hp));
+        let w1 = if pairs {
+            W1Pairs::new(net.w1(), net.d, net.hp, net.h, narrowed.hp)
+        } else {
+            None
+        };
         if single && w1.is_none() {
             return None;
         }
