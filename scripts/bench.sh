@@ -183,6 +183,12 @@ run_once() { # name command → appends "name seconds rss_kib"; a failed run end
   rm -f "$log" "$log.time"
 }
 
+# How far apart the two cores are (benches/cores.rs), before and after the
+# rounds: on a virtual machine they may share an L3 cache at one moment and
+# not the next, which moves every multi-threaded time (manabi's and NumPy's).
+cores() { cargo bench --quiet --bench cores 2> /dev/null | tail -n 1 || true; }
+cores_before=$(cores)
+
 echo "warm-up…" >&2
 warm=("${variants[@]}")
 # --levels: one run of each program is enough to bring the data in.
@@ -197,6 +203,7 @@ done
 echo
 echo "seed workload on $(basename "$data"), $iters iterations, whole process; median of $rounds interleaved rounds"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "$cores_before" ] && echo "before the rounds, $cores_before; after them, $(cores)"
 echo
 if [ "$levels" = 1 ]; then
   awk -F'|' '
