@@ -19,9 +19,11 @@
 # NumPy with OpenBLAS forced to the same level (OPENBLAS_CORETYPE: avx512 =
 # SkylakeX, avx2 = Haswell, baseline = Nehalem; checked with threadpoolctl), and
 # both as they come ("default"), f32 and f64, with each ratio also taken
-# round by round (median and range). It needs numpy and threadpoolctl:
-# from $PYTHON, python3, or a virtual environment it makes in target/bench-venv
-# (pip install numpy threadpoolctl).
+# round by round (median and range), and over the rounds where both runs had
+# the machine's first two cores on one L3 cache ("one L3", benches/cores.rs:
+# a virtual machine's two cores may be moved apart, which slows both sides).
+# It needs numpy and threadpoolctl: from $PYTHON, python3, or a virtual
+# environment it makes in target/bench-venv (pip install numpy threadpoolctl).
 #
 # --dataset NAME (default fashion-mnist) is found where `manabi train --dataset
 # NAME` finds it (`manabi data fetch NAME`, or Debian's dataset-fashion-mnist).
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
     --numerical) numerical=1; shift ;;
     --numerical-fast) numerical_fast=1; shift ;;
     --levels) levels=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -160,8 +162,9 @@ if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f "%e %M"); fi
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
-run_once() { # name command → appends "name seconds rss_kib"; a failed run ends the benchmark, saying which
-  local name=$1 cmd=$2 out log
+run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed run ends the benchmark, saying which
+  local name=$1 cmd=$2 out log before
+  before=$(cores_ns)
   log=$(mktemp)
   failed() {
     echo "bench.sh: $name failed: $cmd" >&2
@@ -172,21 +175,31 @@ run_once() { # name command → appends "name seconds rss_kib"; a failed run end
   if [ ${#timer[@]} -gt 0 ]; then
     "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log" || failed
     out=$(tail -n 1 "$log.time")
-    echo "$name|${out% *}|${out#* }" >> "$results"
+    echo "$name|${out% *}|${out#* }|$(placement "$before" "$(cores_ns)")" >> "$results"
   else
     local t0 t1
     t0=$(date +%s.%N)
     bash -c "$cmd" > /dev/null 2> "$log" || failed
     t1=$(date +%s.%N)
-    echo "$name|$(echo "$t1 - $t0" | bc)|?" >> "$results"
+    echo "$name|$(echo "$t1 - $t0" | bc)|?|$(placement "$before" "$(cores_ns)")" >> "$results"
   fi
   rm -f "$log" "$log.time"
 }
 
-# How far apart the two cores are (benches/cores.rs), before and after the
-# rounds: on a virtual machine they may share an L3 cache at one moment and
-# not the next, which moves every multi-threaded time (manabi's and NumPy's).
-cores() { cargo bench --quiet --bench cores 2> /dev/null | tail -n 1 || true; }
+# How far apart the two cores are (benches/cores.rs): on a virtual machine
+# they may share an L3 cache at one moment and not the next, which moves
+# every two-thread time (manabi's and NumPy's) by some 40 %. Measured before
+# and after every run: a run is "one" (one L3 cache, under 70 ns one way,
+# both times), "two" (two, both times) or "mixed".
+cores_bin=$(cargo bench --no-run --bench cores 2>&1 | sed -n 's/.*(\(.*cores-[0-9a-f]*\)).*/\1/p' | tail -n 1)
+cores() { if [ -x "$cores_bin" ]; then "$cores_bin" 2> /dev/null | tail -n 1; fi; }
+cores_ns() { cores | sed -n 's/.*: \([0-9]*\) ns.*/\1/p'; }
+placement() { # ns before, ns after → one / two / mixed (or ? unmeasured)
+  if [ -z "$1" ] || [ -z "$2" ]; then echo "?"
+  elif [ "$1" -lt 70 ] && [ "$2" -lt 70 ]; then echo one
+  elif [ "$1" -ge 70 ] && [ "$2" -ge 70 ]; then echo two
+  else echo mixed; fi
+}
 cores_before=$(cores)
 
 echo "warm-up…" >&2
@@ -207,7 +220,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null
 echo
 if [ "$levels" = 1 ]; then
   awk -F'|' '
-    { t[$1] = t[$1] " " $2; split($1, w, " "); if (!(w[2] in seen)) { seen[w[2]] = 1; order[++n] = w[2] } }
+    { t[$1] = t[$1] " " $2; pl[$1] = pl[$1] " " $4; split($1, w, " "); if (!(w[2] in seen)) { seen[w[2]] = 1; order[++n] = w[2] } }
     function median(list,   a, k, i, j, x) {
       k = split(list, a, " ")
       for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
@@ -215,13 +228,13 @@ if [ "$levels" = 1 ]; then
     }
     END {
       core["default"] = "as it comes"; core["avx512"] = "SkylakeX"; core["avx2"] = "Haswell"; core["baseline"] = "Nehalem"
-      printf "| level | OPENBLAS_CORETYPE | manabi f32 s | NumPy f32 s | NumPy / manabi f32 | round by round f32 | manabi f64 s | NumPy f64 s | NumPy / manabi f64 | round by round f64 |\n"
-      printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+      printf "| level | OPENBLAS_CORETYPE | manabi f32 s | NumPy f32 s | NumPy / manabi f32 | round by round f32 | one L3 f32 | manabi f64 s | NumPy f64 s | NumPy / manabi f64 | round by round f64 | one L3 f64 |\n"
+      printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
       for (i = 1; i <= n; i++) {
         l = order[i]
         m32 = median(t["manabi " l " f32"]); n32 = median(t["numpy " l " f32"])
         m64 = median(t["manabi " l " f64"]); n64 = median(t["numpy " l " f64"])
-        printf "| %s | %s | %.2f | %.2f | %.2f× | %s | %.2f | %.2f | %.2f× | %s |\n", l, core[l], m32, n32, n32 / m32, paired(l, "f32"), m64, n64, n64 / m64, paired(l, "f64")
+        printf "| %s | %s | %.2f | %.2f | %.2f× | %s | %s | %.2f | %.2f | %.2f× | %s | %s |\n", l, core[l], m32, n32, n32 / m32, paired(l, "f32"), near(l, "f32"), m64, n64, n64 / m64, paired(l, "f64"), near(l, "f64")
       }
     }
     # The ratio in each round (manabi, then NumPy at its level, back to
@@ -232,6 +245,15 @@ if [ "$levels" = 1 ]; then
       r = ""; lo = 1e9; hi = 0
       for (i = 1; i <= k; i++) { x = q[i] / m[i]; r = r " " x; if (x < lo) lo = x; if (x > hi) hi = x }
       return sprintf("%.2f× (%.2f–%.2f)", median(r), lo, hi)
+    }
+    # The same, over the rounds whose two runs both had the two cores on
+    # one L3 cache before and after (benches/cores.rs): median (rounds).
+    function near(l, p,   m, q, a, b, k, i, r, c) {
+      k = split(t["manabi " l " " p], m, " "); split(t["numpy " l " " p], q, " ")
+      split(pl["manabi " l " " p], a, " "); split(pl["numpy " l " " p], b, " ")
+      r = ""; c = 0
+      for (i = 1; i <= k; i++) if (a[i] == "one" && b[i] == "one") { r = r " " q[i] / m[i]; c++ }
+      return c ? sprintf("%.2f× (%d of %d)", median(r), c, k) : sprintf("– (0 of %d)", k)
     }' "$results"
   exit 0
 fi
