@@ -10,7 +10,9 @@
 //! hand each other a few thousand cache lines per iteration (the batch, δ,
 //! each one's half of ∂L/∂W1), so cores far apart make an iteration
 //! slower, and a virtual machine may be moved between the two cases while
-//! it runs: docs/PERFORMANCE.md, "Two cores, one L3 or two".
+//! it runs: docs/PERFORMANCE.md, "Two cores, one L3 or two". On a busy
+//! machine a thread may wait for its processor and the figure reads high
+//! (hundreds of ns): take it on an idle one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
