@@ -102,7 +102,7 @@ fn main() {
         })
         .collect();
     let cpus = allowed();
-    let pair = match (args.as_slice(), cpus.clone()) {
+    let pair = match (args.as_slice(), cpus.as_deref()) {
         ([a, b], Some(cpus)) if !cpus.contains(a) || !cpus.contains(b) => {
             eprintln!("cores: this process may run on processors {cpus:?} only; give two of them");
             std::process::exit(2)

@@ -164,7 +164,7 @@ trap 'rm -f "$results"' EXIT
 
 run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed run ends the benchmark, saying which
   local name=$1 cmd=$2 out log before
-  before=$(cores_ns)
+  before=$(cores_l3)
   log=$(mktemp)
   failed() {
     echo "bench.sh: $name failed: $cmd" >&2
@@ -175,13 +175,13 @@ run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed r
   if [ ${#timer[@]} -gt 0 ]; then
     "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log" || failed
     out=$(tail -n 1 "$log.time")
-    echo "$name|${out% *}|${out#* }|$(placement "$before" "$(cores_ns)")" >> "$results"
+    echo "$name|${out% *}|${out#* }|$(placement "$before" "$(cores_l3)")" >> "$results"
   else
     local t0 t1
     t0=$(date +%s.%N)
     bash -c "$cmd" > /dev/null 2> "$log" || failed
     t1=$(date +%s.%N)
-    echo "$name|$(echo "$t1 - $t0" | bc)|?|$(placement "$before" "$(cores_ns)")" >> "$results"
+    echo "$name|$(echo "$t1 - $t0" | bc)|?|$(placement "$before" "$(cores_l3)")" >> "$results"
   fi
   rm -f "$log" "$log.time"
 }
@@ -189,17 +189,17 @@ run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed r
 # How far apart the two cores are (benches/cores.rs): on a virtual machine
 # they may share an L3 cache at one moment and not the next, which moves
 # every two-thread time (manabi's and NumPy's) by some 40 %. Measured before
-# and after every run: a run is "one" (one L3 cache, under 70 ns one way,
-# both times), "two" (two, both times) or "mixed".
+# and after every run: a run is "one" (the probe found one L3 cache both
+# times), "two" (two, both times) or "mixed".
 # Without the probe (a failed build, a processor that cannot be pinned) the
 # runs are timed all the same, their cores "?".
 cores_bin=$(cargo bench --no-run --bench cores 2>&1 | sed -n 's/.*(\(.*cores-[0-9a-f]*\)).*/\1/p' | tail -n 1) || true
 cores() { if [ -x "$cores_bin" ]; then "$cores_bin" 2> /dev/null | tail -n 1 || true; fi; }
-cores_ns() { cores | sed -n 's/.*: \([0-9]*\) ns.*/\1/p'; }
-placement() { # ns before, ns after → one / two / mixed (or ? unmeasured)
+# The probe's own verdict ("one" or "two" L3 caches), not its figure again.
+cores_l3() { cores | sed -n 's/.*(\(one\|two\) L3 cache.*/\1/p'; }
+placement() { # before, after → one / two / mixed (or ? unmeasured)
   if [ -z "$1" ] || [ -z "$2" ]; then echo "?"
-  elif [ "$1" -lt 70 ] && [ "$2" -lt 70 ]; then echo one
-  elif [ "$1" -ge 70 ] && [ "$2" -ge 70 ]; then echo two
+  elif [ "$1" = "$2" ]; then echo "$1"
   else echo mixed; fi
 }
 cores_before=$(cores)
