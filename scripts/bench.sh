@@ -163,8 +163,7 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
 run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed run ends the benchmark, saying which
-  local name=$1 cmd=$2 out log before
-  before=$(cores_l3)
+  local name=$1 cmd=$2 out log seconds rss before=$last_l3
   log=$(mktemp)
   failed() {
     echo "bench.sh: $name failed: $cmd" >&2
@@ -175,14 +174,16 @@ run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed r
   if [ ${#timer[@]} -gt 0 ]; then
     "${timer[@]}" -o "$log.time" bash -c "$cmd" > /dev/null 2> "$log" || failed
     out=$(tail -n 1 "$log.time")
-    echo "$name|${out% *}|${out#* }|$(placement "$before" "$(cores_l3)")" >> "$results"
+    seconds=${out% *} rss=${out#* }
   else
     local t0 t1
     t0=$(date +%s.%N)
     bash -c "$cmd" > /dev/null 2> "$log" || failed
     t1=$(date +%s.%N)
-    echo "$name|$(echo "$t1 - $t0" | bc)|?|$(placement "$before" "$(cores_l3)")" >> "$results"
+    seconds=$(echo "$t1 - $t0" | bc) rss="?"
   fi
+  last_l3=$(cores_l3)
+  echo "$name|$seconds|$rss|$(placement "$before" "$last_l3")" >> "$results"
   rm -f "$log" "$log.time"
 }
 
@@ -196,13 +197,17 @@ run_once() { # name command → appends "name|seconds|rss_kib|cores"; a failed r
 cores_bin=$(cargo bench --no-run --bench cores 2>&1 | sed -n 's/.*(\(.*cores-[0-9a-f]*\)).*/\1/p' | tail -n 1) || true
 cores() { if [ -x "$cores_bin" ]; then "$cores_bin" 2> /dev/null | tail -n 1 || true; fi; }
 # The probe's own verdict ("one" or "two" L3 caches), not its figure again.
-cores_l3() { cores | sed -n 's/.*(\(one\|two\) L3 cache.*/\1/p'; }
+verdict() { sed -n 's/.*(\(one\|two\) L3 cache.*/\1/p'; }
+cores_l3() { cores | verdict; }
 placement() { # before, after → one / two / mixed (or ? unmeasured)
   if [ -z "$1" ] || [ -z "$2" ]; then echo "?"
   elif [ "$1" = "$2" ]; then echo "$1"
   else echo mixed; fi
 }
 cores_before=$(cores)
+# Where the cores were when the last run ended: the next run's "before"
+# (runs follow each other at once, so one probe serves both).
+last_l3=$(echo "$cores_before" | verdict)
 
 echo "warm-up…" >&2
 warm=("${variants[@]}")
@@ -240,22 +245,29 @@ if [ "$levels" = 1 ]; then
       }
     }
     # The ratio in each round (manabi, then NumPy at its level, back to
-    # back): median (lowest–highest). A machine that changes speed between
-    # rounds moves both sides of these alike.
-    function paired(l, p,   m, q, k, i, r, lo, hi) {
-      k = split(t["manabi " l " " p], m, " "); split(t["numpy " l " " p], q, " ")
-      r = ""; lo = 1e9; hi = 0
-      for (i = 1; i <= k; i++) { x = q[i] / m[i]; r = r " " x; if (x < lo) lo = x; if (x > hi) hi = x }
-      return sprintf("%.2f× (%.2f–%.2f)", median(r), lo, hi)
-    }
-    # The same, over the rounds whose two runs both had the two cores on
-    # one L3 cache before and after (benches/cores.rs): median (rounds).
-    function near(l, p,   m, q, a, b, k, i, r, c) {
+    # back), over every round or (one) only those whose two runs both had
+    # the two cores on one L3 cache before and after (benches/cores.rs): a
+    # list, with its lowest, highest and length in lo, hi and kept.
+    function ratios(l, p, one,   m, q, a, b, k, i, r, x) {
       k = split(t["manabi " l " " p], m, " "); split(t["numpy " l " " p], q, " ")
       split(pl["manabi " l " " p], a, " "); split(pl["numpy " l " " p], b, " ")
-      r = ""; c = 0
-      for (i = 1; i <= k; i++) if (a[i] == "one" && b[i] == "one") { r = r " " q[i] / m[i]; c++ }
-      return c ? sprintf("%.2f× (%d of %d)", median(r), c, k) : sprintf("– (0 of %d)", k)
+      r = ""; lo = 1e9; hi = 0; kept = 0; rounds = k
+      for (i = 1; i <= k; i++) if (!one || (a[i] == "one" && b[i] == "one")) {
+        x = q[i] / m[i]; r = r " " x; kept++
+        if (x < lo) lo = x; if (x > hi) hi = x
+      }
+      return r
+    }
+    # Every round: median (lowest–highest). A machine that changes speed
+    # between rounds moves both sides of these alike.
+    function paired(l, p,   r) {
+      r = ratios(l, p, 0)
+      return sprintf("%.2f× (%.2f–%.2f)", median(r), lo, hi)
+    }
+    # The rounds on one L3 cache: median (rounds).
+    function near(l, p,   r) {
+      r = ratios(l, p, 1)
+      return kept ? sprintf("%.2f× (%d of %d)", median(r), kept, rounds) : sprintf("– (0 of %d)", rounds)
     }' "$results"
   exit 0
 fi
